@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "early-ucode",
+    products: [
+        .executable(name: "early-ucode", targets: ["early-ucode"]),
+        .library(name: "EarlyUcode", targets: ["EarlyUcode"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        .target(
+            name: "EarlyUcode",
+            dependencies: ["CLibArchive"]
+        ),
+        .executableTarget(
+            name: "early-ucode",
+            dependencies: [
+                "EarlyUcode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "EarlyUcodeTests",
+            dependencies: ["EarlyUcode"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,188 @@
+/// One row of an AMD equivalence table: which CPU signature uses which
+/// equivalence id (the id patches are built for).
+public struct EquivalenceEntry: Hashable, Sendable {
+    public static let size = 16
+
+    public var installedCPU: CPUSignature
+    public var errataMask: UInt32
+    public var errataCompare: UInt32
+    public var equivalenceID: UInt16
+    public var reserved: UInt16
+
+    public init(installedCPU: CPUSignature, errataMask: UInt32 = 0, errataCompare: UInt32 = 0, equivalenceID: UInt16, reserved: UInt16 = 0) {
+        self.installedCPU = installedCPU
+        self.errataMask = errataMask
+        self.errataCompare = errataCompare
+        self.equivalenceID = equivalenceID
+        self.reserved = reserved
+    }
+
+    public static let terminator = EquivalenceEntry(installedCPU: CPUSignature(0), equivalenceID: 0)
+    public var isTerminator: Bool { self == .terminator }
+}
+
+/// One AMD patch, bytes untouched: the Entrysign fix makes Linux and Xen
+/// check each patch against a list of SHA-256 digests.
+public struct AMDPatch: Sendable {
+    public static let headerSize = 64
+
+    public let dataCode: UInt32
+    public let patchID: UInt32
+    public let processorRevisionID: UInt16
+    /// The patch (without its 8-byte section header), a view into the file.
+    public let bytes: ArraySlice<UInt8>
+    public let origin: MicrocodeOrigin
+
+    public var date: MicrocodeDate { MicrocodeDate(dataCode) }
+
+    /// `0xf + (processor_rev_id >> 12)`, the kernel's rule.
+    public var family: Int { 0xf + Int(processorRevisionID >> 12) }
+}
+
+/// An AMD container: magic, one equivalence table, patch sections. Files
+/// may hold several back to back.
+public struct AMDContainer: Sendable {
+    public static let magic: UInt32 = 0x0041_4d44
+    static let equivalenceSectionType: UInt32 = 0
+    static let patchSectionType: UInt32 = 1
+    static let headerSize = 12
+    static let sectionHeaderSize = 8
+    /// No AMD patch comes near this; a larger section is corruption.
+    static let maximumPatchSize = 1 << 20
+
+    /// The table as stored, without the terminating all-zero entry.
+    public var equivalenceTable: [EquivalenceEntry]
+    /// Whether the stored table ended with the all-zero entry, which Xen
+    /// 4.17 requires.
+    public var hasTerminator: Bool
+    public var patches: [AMDPatch]
+    public var origin: MicrocodeOrigin
+
+    public init(equivalenceTable: [EquivalenceEntry], patches: [AMDPatch], origin: MicrocodeOrigin, hasTerminator: Bool = true) {
+        self.equivalenceTable = equivalenceTable
+        self.patches = patches
+        self.origin = origin
+        self.hasTerminator = hasTerminator
+    }
+
+    /// The equivalence id Linux finds for `cpu`: the first entry that names it.
+    public func equivalenceID(for cpu: CPUSignature) -> UInt16? {
+        equivalenceTable.first { $0.installedCPU == cpu }?.equivalenceID
+    }
+
+    static func looksLikeContainer(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.count >= 4 && bytes.unsafeU32(at: bytes.startIndex) == magic
+    }
+
+    /// Parses every container in `bytes`; each byte must belong to one.
+    public static func parseAll(_ bytes: [UInt8], path: String) throws(ParseError) -> [AMDContainer] {
+        let all = bytes[...]
+        var containers: [AMDContainer] = []
+        var offset = 0
+        while offset < bytes.count {
+            let (container, next) = try parse(all, at: offset, path: path)
+            containers.append(container)
+            offset = next
+        }
+        return containers
+    }
+
+    static func parse(_ bytes: ArraySlice<UInt8>, at start: Int, path: String) throws(ParseError) -> (AMDContainer, next: Int) {
+        let end = bytes.endIndex
+        guard end - start >= headerSize else {
+            throw ParseError(offset: start, "truncated container header: \(end - start) bytes left, a header has \(headerSize)")
+        }
+        let magic = bytes.unsafeU32(at: start)
+        guard magic == Self.magic else {
+            throw ParseError(offset: start, "not an AMD container (magic \(Hex.word(magic)), expected \(Hex.word(Self.magic)))")
+        }
+        let tableType = bytes.unsafeU32(at: start + 4)
+        guard tableType == equivalenceSectionType else {
+            throw ParseError(offset: start + 4, "first section has type \(tableType), expected 0 (equivalence table)")
+        }
+        let tableLength = Int(bytes.unsafeU32(at: start + 8))
+        guard tableLength > 0, tableLength % EquivalenceEntry.size == 0 else {
+            throw ParseError(offset: start + 8, "equivalence table length \(tableLength) is not a positive multiple of \(EquivalenceEntry.size)")
+        }
+        let tableStart = start + headerSize
+        guard tableLength <= end - tableStart else {
+            throw ParseError(offset: start + 8, "equivalence table length \(tableLength) runs past the end of the file (\(end - tableStart) bytes left)")
+        }
+        var table: [EquivalenceEntry] = []
+        table.reserveCapacity(tableLength / EquivalenceEntry.size)
+        var hasTerminator = false
+        var position = tableStart
+        while position < tableStart + tableLength {
+            let entry = EquivalenceEntry(
+                installedCPU: CPUSignature(bytes.unsafeU32(at: position)),
+                errataMask: bytes.unsafeU32(at: position + 4),
+                errataCompare: bytes.unsafeU32(at: position + 8),
+                equivalenceID: try bytes.u16(at: position + 12),
+                reserved: try bytes.u16(at: position + 14))
+            if entry.installedCPU.rawValue == 0 {
+                // Linux stops looking at the first zero CPU; anything after it is unreachable.
+                guard entry.isTerminator, position + EquivalenceEntry.size == tableStart + tableLength else {
+                    throw ParseError(offset: position, "equivalence entry with CPU 0 is not the all-zero last entry")
+                }
+                hasTerminator = true
+            } else {
+                table.append(entry)
+            }
+            position += EquivalenceEntry.size
+        }
+
+        var patches: [AMDPatch] = []
+        while end - position >= sectionHeaderSize, bytes.unsafeU32(at: position) == patchSectionType {
+            let size = Int(bytes.unsafeU32(at: position + 4))
+            let patchStart = position + sectionHeaderSize
+            guard size >= AMDPatch.headerSize else {
+                throw ParseError(offset: position + 4, "patch section size \(size) is smaller than a patch header (\(AMDPatch.headerSize))")
+            }
+            guard size <= maximumPatchSize else {
+                throw ParseError(offset: position + 4, "patch section size \(size) is implausibly large")
+            }
+            guard size <= end - patchStart else {
+                throw ParseError(offset: position + 4, "patch section size \(size) runs past the end of the file (\(end - patchStart) bytes left)")
+            }
+            patches.append(AMDPatch(
+                dataCode: bytes.unsafeU32(at: patchStart),
+                patchID: bytes.unsafeU32(at: patchStart + 4),
+                processorRevisionID: try bytes.u16(at: patchStart + 24),
+                bytes: bytes[patchStart..<(patchStart + size)],
+                origin: MicrocodeOrigin(path: path, offset: position)))
+            position = patchStart + size
+        }
+        if position < end, !(end - position >= 4 && bytes.unsafeU32(at: position) == Self.magic) {
+            let what = end - position >= 4 ? "section type \(bytes.unsafeU32(at: position))" : "\(end - position) stray bytes"
+            throw ParseError(offset: position, "expected a patch section or the next container, found \(what)")
+        }
+        let container = AMDContainer(
+            equivalenceTable: table, patches: patches,
+            origin: MicrocodeOrigin(path: path, offset: start), hasTerminator: hasTerminator)
+        return (container, position)
+    }
+
+    /// The container's bytes: a table ending with the zero entry (Xen 4.17
+    /// rejects one without), then each patch in its section, unaltered.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        let tableLength = (equivalenceTable.count + 1) * EquivalenceEntry.size
+        out.reserveCapacity(Self.headerSize + tableLength + patches.reduce(0) { $0 + Self.sectionHeaderSize + $1.bytes.count })
+        out.appendLE(Self.magic)
+        out.appendLE(Self.equivalenceSectionType)
+        out.appendLE(UInt32(tableLength))
+        for entry in equivalenceTable + [.terminator] {
+            out.appendLE(entry.installedCPU.rawValue)
+            out.appendLE(entry.errataMask)
+            out.appendLE(entry.errataCompare)
+            out.appendLE(entry.equivalenceID)
+            out.appendLE(entry.reserved)
+        }
+        for patch in patches {
+            out.appendLE(Self.patchSectionType)
+            out.appendLE(UInt32(patch.bytes.count))
+            out.append(contentsOf: patch.bytes)
+        }
+        return out
+    }
+}

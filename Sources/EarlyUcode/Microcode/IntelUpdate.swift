@@ -1,0 +1,197 @@
+/// Where an update or patch was found.
+public struct MicrocodeOrigin: Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var offset: Int
+
+    public init(path: String, offset: Int) {
+        self.path = path
+        self.offset = offset
+    }
+
+    public var description: String { "\(path):\(offset)" }
+}
+
+/// A vendor date stamp packed as hex digits `MMDDYYYY` (0x03062023 is
+/// 2023-03-06). Shown digit for digit, never reinterpreted.
+public struct MicrocodeDate: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var rawValue: UInt32
+    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
+
+    public var month: UInt32 { rawValue >> 24 }
+    public var day: UInt32 { (rawValue >> 16) & 0xff }
+    public var year: UInt32 { rawValue & 0xffff }
+
+    private var sortKey: UInt64 { UInt64(year) << 16 | UInt64(month) << 8 | UInt64(day) }
+    public static func < (a: MicrocodeDate, b: MicrocodeDate) -> Bool { a.sortKey < b.sortKey }
+
+    public var description: String {
+        Hex.padded(String(year, radix: 16), to: 4) + "-" + Hex.padded(String(month, radix: 16), to: 2) + "-"
+            + Hex.padded(String(day, radix: 16), to: 2)
+    }
+
+    /// Seconds since 1970 at midnight UTC, or nil when the digits are not a
+    /// real calendar date (AMD has shipped `13092011`).
+    public var secondsSinceEpoch: Int? {
+        guard let y = Int(String(year, radix: 16)), let m = Int(String(month, radix: 16)),
+              let d = Int(String(day, radix: 16)), (1970...9999).contains(y), (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
+        // Days from civil (Howard Hinnant's algorithm).
+        let yy = m <= 2 ? y - 1 : y
+        let era = yy / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return (era * 146_097 + doe - 719_468) * 86_400
+    }
+}
+
+/// One Intel microcode update: the 48-byte header, the encrypted data, and
+/// the optional extended signature table, checked the way the kernel and
+/// iucode_tool check them.
+public struct IntelUpdate: Sendable {
+    public struct ExtendedSignature: Hashable, Sendable {
+        public var signature: CPUSignature
+        public var platforms: PlatformFlags
+        public var checksum: UInt32
+    }
+
+    public static let headerSize = 48
+    static let extendedHeaderSize = 20
+    static let extendedEntrySize = 12
+
+    public let revision: UInt32
+    public let date: MicrocodeDate
+    public let signature: CPUSignature
+    public let platforms: PlatformFlags
+    public let checksum: UInt32
+    public let dataSize: Int
+    public let totalSize: Int
+    public let extendedSignatures: [ExtendedSignature]
+    /// The whole update, a view into the file's buffer (never copied).
+    public let bytes: ArraySlice<UInt8>
+    public let origin: MicrocodeOrigin
+
+    /// Revisions are signed: pre-production updates are negative and older
+    /// than every production one.
+    public var signedRevision: Int32 { Int32(bitPattern: revision) }
+
+    /// The header's signature first, then the extended table's, without
+    /// repeats.
+    public var signatures: [(signature: CPUSignature, platforms: PlatformFlags)] {
+        var seen: Set<UInt64> = []
+        var result: [(CPUSignature, PlatformFlags)] = []
+        let all = [(signature, platforms)] + extendedSignatures.map { ($0.signature, $0.platforms) }
+        for (sig, pf) in all where seen.insert(UInt64(sig.rawValue) << 32 | UInt64(pf.rawValue)).inserted {
+            result.append((sig, pf))
+        }
+        return result
+    }
+
+    public func matches(_ cpu: CPUSignature, _ pf: PlatformFlags) -> Bool {
+        signatures.contains { $0.signature == cpu && $0.platforms.matches(pf) }
+    }
+
+    /// Parses the updates stored back to back in `bytes`. Every byte must
+    /// belong to a valid update: Linux rejects a whole GenuineIntel.bin for
+    /// one bad update, so a bad input is never passed along.
+    public static func parseAll(_ bytes: [UInt8], path: String) throws(ParseError) -> [IntelUpdate] {
+        let all = bytes[...]
+        var updates: [IntelUpdate] = []
+        var offset = 0
+        while offset < bytes.count {
+            let update = try parse(all, at: offset, path: path)
+            updates.append(update)
+            offset += update.totalSize
+        }
+        return updates
+    }
+
+    /// True when the bytes at `offset` look like the start of an update
+    /// (header and loader version 1); used to recognise files by content.
+    static func looksLikeUpdate(_ bytes: ArraySlice<UInt8>, at offset: Int) -> Bool {
+        guard bytes.endIndex - offset >= headerSize else { return false }
+        return bytes.unsafeU32(at: offset) == 1 && bytes.unsafeU32(at: offset + 0x14) == 1
+    }
+
+    static func parse(_ bytes: ArraySlice<UInt8>, at start: Int, path: String) throws(ParseError) -> IntelUpdate {
+        let left = bytes.endIndex - start
+        guard left >= headerSize else {
+            throw ParseError(offset: start, "truncated update header: \(left) bytes left, a header has \(headerSize)")
+        }
+        let headerVersion = bytes.unsafeU32(at: start)
+        guard headerVersion == 1 else {
+            throw ParseError(offset: start, "header version is \(Hex.short(headerVersion)), expected 1")
+        }
+        let loaderVersion = bytes.unsafeU32(at: start + 0x14)
+        guard loaderVersion == 1 else {
+            throw ParseError(offset: start + 0x14, "loader version is \(Hex.short(loaderVersion)), expected 1")
+        }
+        let dataField = Int(bytes.unsafeU32(at: start + 0x1c))
+        let totalField = Int(bytes.unsafeU32(at: start + 0x20))
+        // Data size 0 is the original format: 2000 bytes of data in 2048.
+        let dataSize = dataField == 0 ? 2000 : dataField
+        let totalSize = dataField == 0 ? 2048 : totalField
+        guard dataSize % 4 == 0 else {
+            throw ParseError(offset: start + 0x1c, "data size \(dataSize) is not a multiple of 4")
+        }
+        guard totalSize >= headerSize + dataSize else {
+            throw ParseError(offset: start + 0x20, "total size \(totalSize) is less than header plus data (\(headerSize + dataSize))")
+        }
+        guard totalSize % 1024 == 0 else {
+            throw ParseError(offset: start + 0x20, "total size \(totalSize) is not a multiple of 1024")
+        }
+        guard totalSize <= left else {
+            throw ParseError(offset: start + 0x20, "total size \(totalSize) runs past the end of the file (\(left) bytes left)")
+        }
+        let signature = CPUSignature(bytes.unsafeU32(at: start + 0x0c))
+        let checksum = bytes.unsafeU32(at: start + 0x10)
+        let platforms = PlatformFlags(bytes.unsafeU32(at: start + 0x18))
+        let sum = bytes[start..<(start + headerSize + dataSize)].dwordSum()
+        guard sum == 0 else {
+            throw ParseError(offset: start + 0x10, "checksum is wrong (header and data sum to \(Hex.word(sum)), not 0)")
+        }
+
+        var extended: [ExtendedSignature] = []
+        let tableStart = start + headerSize + dataSize
+        let tableSize = totalSize - headerSize - dataSize
+        if tableSize > 0 {
+            guard tableSize >= extendedHeaderSize else {
+                throw ParseError(offset: tableStart, "extended signature table of \(tableSize) bytes is shorter than its \(extendedHeaderSize)-byte header")
+            }
+            let count = Int(bytes.unsafeU32(at: tableStart))
+            let expected = extendedHeaderSize + extendedEntrySize * count
+            guard expected == tableSize else {
+                throw ParseError(offset: tableStart, "extended signature table counts \(count) entries (\(expected) bytes) but has \(tableSize) bytes")
+            }
+            let tableSum = bytes[tableStart..<(tableStart + tableSize)].dwordSum()
+            guard tableSum == 0 else {
+                throw ParseError(offset: tableStart + 4, "extended signature table checksum is wrong (table sums to \(Hex.word(tableSum)), not 0)")
+            }
+            let headerKey = signature.rawValue &+ platforms.rawValue &+ checksum
+            extended.reserveCapacity(count)
+            for index in 0..<count {
+                let entry = tableStart + extendedHeaderSize + index * extendedEntrySize
+                let item = ExtendedSignature(
+                    signature: CPUSignature(bytes.unsafeU32(at: entry)),
+                    platforms: PlatformFlags(bytes.unsafeU32(at: entry + 4)),
+                    checksum: bytes.unsafeU32(at: entry + 8))
+                guard item.signature.rawValue &+ item.platforms.rawValue &+ item.checksum == headerKey else {
+                    throw ParseError(offset: entry, "extended signature \(index) (\(item.signature)) has a wrong checksum")
+                }
+                extended.append(item)
+            }
+        }
+
+        return IntelUpdate(
+            revision: bytes.unsafeU32(at: start + 0x04),
+            date: MicrocodeDate(bytes.unsafeU32(at: start + 0x08)),
+            signature: signature,
+            platforms: platforms,
+            checksum: checksum,
+            dataSize: dataSize,
+            totalSize: totalSize,
+            extendedSignatures: extended,
+            bytes: bytes[start..<(start + totalSize)],
+            origin: MicrocodeOrigin(path: path, offset: start - bytes.startIndex))
+    }
+}

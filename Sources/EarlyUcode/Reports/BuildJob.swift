@@ -1,0 +1,59 @@
+/// What `build` does, apart from argument parsing: read, select, lay out.
+/// The CLI and the tests share it.
+public struct BuildJob: Sendable {
+    public var sources: [MicrocodeSource]
+    public var skipInvalid: Bool
+    public var request: SelectionRequest
+    /// `SOURCE_DATE_EPOCH`, when set.
+    public var sourceDateEpoch: Int?
+
+    public init(sources: [MicrocodeSource], skipInvalid: Bool = false, request: SelectionRequest, sourceDateEpoch: Int? = nil) {
+        self.sources = sources
+        self.skipInvalid = skipInvalid
+        self.request = request
+        self.sourceDateEpoch = sourceDateEpoch
+    }
+
+    public struct Plan: Sendable {
+        public var catalog: MicrocodeCatalog
+        public var selection: Selection
+        public var mtime: Int
+
+        public var archive: EarlyArchive? {
+            selection.isEmpty ? nil : EarlyArchive(selection: selection, mtime: mtime)
+        }
+
+        /// The report for `build`, given where the archive went.
+        public func report(output: String?, size: Int) -> BuildReport {
+            let placements = archive?.placements ?? []
+            return BuildReport(
+                output: output,
+                size: size,
+                mtime: mtime,
+                members: placements.map { MemberReport(name: $0.name, dataOffset: $0.dataOffset, size: $0.size) },
+                updates: selection.intel.map { UpdateReport($0, verdict: nil) }
+                    + selection.amd.flatMap { container in
+                        container.patches.map { UpdateReport($0, table: container.equivalenceTable, verdict: nil) }
+                    },
+                invalidFiles: catalog.invalid.map(FileProblemReport.init),
+                notes: selection.notes)
+        }
+    }
+
+    public func plan() throws -> Plan {
+        let catalog = try MicrocodeCatalog.load(sources, skipInvalid: skipInvalid)
+        let selection = Selection(catalog: catalog, request: request)
+        let mtime = sourceDateEpoch ?? selection.newestDate?.secondsSinceEpoch ?? 0
+        return Plan(catalog: catalog, selection: selection, mtime: mtime)
+    }
+
+    /// `SOURCE_DATE_EPOCH` as the reproducible-builds spec defines it: a
+    /// decimal count of seconds; anything else is an error, not ignored.
+    public static func sourceDateEpoch(from environment: [String: String]) throws -> Int? {
+        guard let text = environment["SOURCE_DATE_EPOCH"] else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 12, text.allSatisfy(\.isASCII), let value = Int(text), value >= 0 else {
+            throw InputError(path: "SOURCE_DATE_EPOCH", reason: "\(text.prefix(40).debugDescription) is not a number of seconds")
+        }
+        return value
+    }
+}

@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one way early-ucode replaces a file: under a lock, through a
+/// temporary file in the same directory, synced, renamed into place, with
+/// the directory synced after. Whatever happens, `path` holds either the
+/// old file or the new one, whole.
+public enum AtomicFile {
+    public struct Options: Sendable {
+        /// Mode for a new file; an existing file keeps its own.
+        public var mode: mode_t = 0o644
+        /// Keep the replaced file under this name (a hard link, so the old
+        /// bytes are never copied or rewritten).
+        public var backupPath: String?
+
+        public init(mode: mode_t = 0o644, backupPath: String? = nil) {
+            self.mode = mode
+            self.backupPath = backupPath
+        }
+    }
+
+    /// The temporary file for `path`, visible to administrators so a crash
+    /// leaves something they can recognise.
+    public static func temporaryPath(for path: String) -> String { path + ".tmp" }
+
+    public static func lockPath(for path: String) -> String {
+        let (dir, base) = Path.split(path)
+        return Path.join(dir, "." + base + ".lock")
+    }
+
+    public static func write(
+        to path: String,
+        options: Options = Options(),
+        _ body: (inout DescriptorSink) throws -> Void
+    ) throws {
+        let existing = try checkTarget(path)
+        let lock = try FileLock(path: lockPath(for: path))
+        defer { lock.release() }
+
+        let temporary = temporaryPath(for: path)
+        // Under the lock nobody else owns the temporary name: what is there
+        // is left by an interrupted run.
+        if unlink(temporary) != 0 && errno != ENOENT {
+            throw FileError.errno(temporary, "cannot remove stale temporary file")
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, existing?.mode ?? options.mode)
+        guard fd >= 0 else { throw FileError.errno(temporary, "cannot create") }
+        var committed = false
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+            if !committed { unlink(temporary) }
+        }
+
+        var sink = DescriptorSink(fd: fd, path: temporary)
+        try body(&sink)
+        if let existing, fchmod(fd, existing.mode) != 0 { throw FileError.errno(temporary, "cannot set mode") }
+        if existing == nil, fchmod(fd, options.mode) != 0 { throw FileError.errno(temporary, "cannot set mode") }
+        guard fsync(fd) == 0 else { throw FileError.errno(temporary, "cannot sync") }
+        closed = true
+        guard close(fd) == 0 else { throw FileError.errno(temporary, "cannot close") }
+
+        if let backup = options.backupPath, existing != nil {
+            try replaceBackup(of: path, with: backup)
+        }
+        guard rename(temporary, path) == 0 else { throw FileError.errno(path, "cannot rename \(temporary) into place") }
+        committed = true
+        syncDirectory(of: path)
+    }
+
+    private struct Existing { var mode: mode_t }
+
+    /// Refuses targets early-ucode must never write through.
+    private static func checkTarget(_ path: String) throws(FileError) -> Existing? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw .errno(path, "cannot stat")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return Existing(mode: info.st_mode & 0o7777)
+        case S_IFLNK: throw FileError(path: path, reason: "is a symbolic link; refusing to write through it (name the real file)")
+        default: throw FileError(path: path, reason: "exists and is not a regular file")
+        }
+    }
+
+    /// Points `backup` at the current file: a new hard link renamed over the
+    /// old backup, so a crash leaves either backup whole.
+    private static func replaceBackup(of path: String, with backup: String) throws(FileError) {
+        let staging = backup + ".tmp"
+        if unlink(staging) != 0 && errno != ENOENT { throw .errno(staging, "cannot remove stale file") }
+        guard link(path, staging) == 0 else { throw .errno(staging, "cannot link backup of \(path)") }
+        guard rename(staging, backup) == 0 else {
+            unlink(staging)
+            throw .errno(backup, "cannot rename backup into place")
+        }
+    }
+
+    private static func syncDirectory(of path: String) {
+        let fd = open(Path.split(path).directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}
+
+/// An exclusive flock(2) held until released or the process dies, so
+/// two runs on one output serialize and a killed run never leaves it held.
+public final class FileLock {
+    private var fd: Int32
+
+    public init(path: String) throws(FileError) {
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .errno(path, "cannot open lock file") }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            let code = errno
+            close(fd)
+            fd = -1
+            throw .errno(path, "cannot lock", code)
+        }
+    }
+
+    public func release() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+    }
+
+    deinit { release() }
+}
+
+public enum Path {
+    public static func split(_ path: String) -> (directory: String, base: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let dir = path[..<slash]
+        return (dir.isEmpty ? "/" : String(dir), String(path[path.index(after: slash)...]))
+    }
+
+    public static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import EarlyUcode
+import Foundation
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the early microcode archive (uncompressed newc cpio).",
+        discussion: """
+            The archive holds kernel/x86/microcode/GenuineIntel.bin and/or AuthenticAMD.bin with \
+            the newest update for each selected CPU. It is written through a temporary file, synced \
+            and renamed into place. SOURCE_DATE_EPOCH, when set, is every member's mtime; otherwise \
+            the newest update's date is. When no microcode applies, no file is written.
+            """)
+
+    @OptionGroup var source: SourceOptions
+    @OptionGroup var selection: SelectionOptions
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the archive; - for standard output.", valueName: "FILE"))
+    var output = "early-ucode.cpio"
+
+    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "List every update written.")
+    var verbose = false
+
+    func validate() throws {
+        if json && output == "-" { throw ValidationError("--json needs -o FILE: standard output is the archive") }
+    }
+
+    func run() throws {
+        try Console.reporting(build)
+    }
+
+    private func build() throws {
+            let job = BuildJob(
+                sources: source.sources,
+                skipInvalid: source.skipInvalid,
+                request: try selection.request(),
+                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment))
+            let plan = try job.plan()
+            for problem in plan.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
+            if plan.catalog.isEmpty {
+                throw CLIError(source.nothingFoundMessage())
+            }
+            guard let archive = plan.archive else {
+                let report = plan.report(output: nil, size: 0)
+                if json { try Console.json(report) }
+                for note in plan.selection.notes { Console.note(note) }
+                Console.err("early-ucode: no microcode applies to the selected CPUs; nothing written")
+                return
+            }
+            var size = 0
+            if output == "-" {
+                var sink = DescriptorSink(fd: 1, path: "standard output")
+                let bytes = try archive.bytes()
+                try sink.write(bytes[...])
+                size = bytes.count
+            } else {
+                try AtomicFile.write(to: output) { (sink: inout DescriptorSink) throws -> Void in
+                    var counter = CountingSink(inner: sink)
+                    try archive.write(to: &counter)
+                    size = counter.count
+                }
+            }
+            let report = plan.report(output: output, size: size)
+            if json {
+                try Console.json(report)
+            } else {
+                let toStdout = output != "-"
+                func say(_ line: String) { toStdout ? Console.out(line) : Console.err(line) }
+                say("wrote \(output == "-" ? "standard output" : output): \(size) bytes")
+                for member in report.members {
+                    let count = report.updates.filter { ($0.vendor == "intel") == member.name.hasSuffix("GenuineIntel.bin") }.count
+                    say("  \(member.name): \(count) update\(count == 1 ? "" : "s"), \(member.size) bytes at offset \(member.dataOffset)")
+                }
+                if verbose { for update in report.updates { say("    " + update.line) } }
+            }
+            for note in plan.selection.notes { Console.note(note) }
+    }
+}
+
+/// Counts what passes through, so the report can give the size written.
+struct CountingSink: ByteSink {
+    var inner: DescriptorSink
+    var count = 0
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        try inner.write(bytes)
+        count += bytes.count
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

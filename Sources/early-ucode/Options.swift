@@ -1,0 +1,99 @@
+import ArgumentParser
+import EarlyUcode
+import Foundation
+
+/// Where microcode comes from.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .customLong("firmware-dir"), help: ArgumentHelp(
+        "Read microcode from this folder instead of /lib/firmware (repeatable).",
+        discussion: "A firmware root holding intel-ucode/ or amd-ucode/, or a folder of microcode files.",
+        valueName: "DIR"))
+    var firmwareDirs: [String] = []
+
+    @Flag(help: "Report malformed microcode files and go on without them.")
+    var skipInvalid = false
+
+    @Argument(help: ArgumentHelp("Microcode files or folders to read instead of the system's.", valueName: "SOURCE"))
+    var paths: [String] = []
+
+    var sources: [MicrocodeSource] {
+        if firmwareDirs.isEmpty && paths.isEmpty { return MicrocodeSource.systemDefaults }
+        return firmwareDirs.flatMap(MicrocodeSource.firmwareDirectory)
+            + paths.map { FileIO.resolvedKind($0) == .directory ? .directory($0, required: true) : .file($0) }
+    }
+
+    var usesSystemDefaults: Bool { firmwareDirs.isEmpty && paths.isEmpty }
+}
+
+/// Which CPUs to build for.
+struct SelectionOptions: ParsableArguments {
+    @Flag(help: "Build for the CPUs of this host (the default).")
+    var host = false
+
+    @Option(name: .customLong("cpu"), help: ArgumentHelp(
+        "Build for this CPU: signature (0x50654 or 06-55-04), optional Intel platform flags (repeatable).",
+        valueName: "SIG[,PF]"))
+    var cpus: [String] = []
+
+    @Flag(help: "Build for every CPU the sources have microcode for.")
+    var all = false
+
+    @Option(help: ArgumentHelp("Only this vendor's microcode.", valueName: "intel|amd"))
+    var vendor: String?
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp(
+        "Never write microcode for this CPU, or only not this revision of it (repeatable).",
+        valueName: "SIG[,REV]"))
+    var exclusions: [String] = []
+
+    @Option(help: ArgumentHelp("Read the CPU list from this file.", valueName: "FILE"))
+    var cpuinfo: String = HostCPUs.defaultCPUInfo
+
+    @Option(help: ArgumentHelp("Read per-CPU microcode details from this sysfs folder.", valueName: "DIR"))
+    var sysfs: String = HostCPUs.defaultSysfs
+
+    mutating func validate() throws {
+        if all && (host || !cpus.isEmpty) {
+            throw ValidationError("--all cannot be combined with --host or --cpu")
+        }
+        for cpu in cpus where CPUTarget(parsing: cpu) == nil {
+            throw ValidationError("--cpu \(cpu): expected SIG[,PF], e.g. 0x50654 or 0x50654,0x80")
+        }
+        for exclusion in exclusions where Exclusion(parsing: exclusion) == nil {
+            throw ValidationError("--exclude \(exclusion): expected SIG[,REV], e.g. 0x50654 or 0x50654,0x2007006")
+        }
+        if let vendor, !["intel", "amd"].contains(vendor) {
+            throw ValidationError("--vendor \(vendor): expected intel or amd")
+        }
+    }
+
+    var usesHost: Bool { !all && (host || cpus.isEmpty) }
+
+    func request() throws -> SelectionRequest {
+        let vendors: Set<Vendor> = switch vendor {
+        case "intel": [.intel]
+        case "amd": [.amd]
+        default: Set(Vendor.allCases)
+        }
+        var targets = cpus.compactMap(CPUTarget.init(parsing:))
+        if usesHost {
+            targets = try HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs).targets + targets
+        }
+        return SelectionRequest(
+            scope: all ? .all : .cpus(targets),
+            vendors: vendors,
+            exclusions: exclusions.compactMap(Exclusion.init(parsing:)))
+    }
+}
+
+extension SourceOptions {
+    /// What to say when the sources hold no microcode at all.
+    func nothingFoundMessage() -> String {
+        let places = sources.map(\.path).joined(separator: ", ")
+        var text = "no microcode found in \(places)"
+        if usesSystemDefaults {
+            text += "; install Debian's intel-microcode or amd64-microcode (component non-free-firmware), or point --firmware-dir at a folder of microcode"
+        }
+        return text
+    }
+}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import EarlyUcode
-import Foundation
+import FoundationEssentials
 
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,10 +52,9 @@ struct Build: ParsableCommand {
             }
             var size = 0
             if output == "-" {
-                var sink = DescriptorSink(fd: 1, path: "standard output")
-                let bytes = try archive.bytes()
-                try sink.write(bytes[...])
-                size = bytes.count
+                var sink = CountingSink(inner: DescriptorSink(fd: 1, path: "standard output"))
+                try archive.write(to: &sink)
+                size = sink.count
             } else {
                 try AtomicFile.write(to: output) { (sink: inout DescriptorSink) throws -> Void in
                     var counter = CountingSink(inner: sink)

@@ -1,16 +1,19 @@
 import ArgumentParser
 import EarlyUcode
-import Foundation
+import FoundationEssentials
 
 /// All terminal output: stdout for results, stderr for diagnostics, one
 /// line per problem, and the exit status chosen once.
 enum Console {
-    static func out(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
+    static func out(_ line: String) { emit(line + "\n", fd: 1) }
+    static func err(_ line: String) { emit(line + "\n", fd: 2) }
 
-    static func err(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+    /// Writes with write(2): the C stdio globals are not concurrency-safe in
+    /// Swift 6, and a failed write to a closed pipe must not crash.
+    private static func emit(_ text: String, fd: Int32) {
+        var sink = DescriptorSink(fd: fd, path: fd == 1 ? "standard output" : "standard error")
+        var text = text
+        text.withUTF8 { try? sink.write(UnsafeRawBufferPointer($0)) }
     }
 
     static func note(_ line: String) { err("early-ucode: note: " + line) }
@@ -21,7 +24,7 @@ enum Console {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        out(String(decoding: data, as: UTF8.self))
     }
 
     /// Runs a command body; every library error becomes one line on stderr

@@ -1,6 +1,6 @@
 import ArgumentParser
 import EarlyUcode
-import Foundation
+import FoundationEssentials
 
 /// Where microcode comes from.
 struct SourceOptions: ParsableArguments {

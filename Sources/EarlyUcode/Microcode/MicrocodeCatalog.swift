@@ -74,14 +74,17 @@ public struct MicrocodeCatalog: Sendable {
 
     public var isEmpty: Bool { intel.isEmpty && amd.isEmpty }
 
-    /// Reads every source. A malformed file stops the load with its error,
-    /// unless `skipInvalid`, which records it and goes on.
+    /// Reads every source. A malformed file stops the load with its error
+    /// (the first in source order), unless `skipInvalid`, which records it
+    /// and goes on. Files are read and checked in parallel; the result does
+    /// not depend on it.
     public static func load(_ sources: [MicrocodeSource], skipInvalid: Bool = false) throws -> MicrocodeCatalog {
         var catalog = MicrocodeCatalog()
+        var files: [(path: String, explicit: Bool)] = []
         for source in sources {
             switch source {
             case .file(let path):
-                try catalog.add(path: path, explicit: true, skipInvalid: skipInvalid)
+                files.append((path, true))
             case .directory(let path, let required):
                 switch FileIO.resolvedKind(path) {
                 case .directory:
@@ -93,7 +96,9 @@ public struct MicrocodeCatalog: Sendable {
                 default:
                     throw InputError(path: path, reason: "not a directory")
                 }
-                for name in try FileIO.entries(of: path) {
+                let names: [String]
+                do { names = try FileIO.entries(of: path) } catch { throw InputError(path: path, reason: error.reason) }
+                for name in names {
                     let file = Path.join(path, name)
                     if name.hasPrefix(".") {
                         // As iucode_tool and the firmware loader do: hidden files are editor and package-manager leftovers.
@@ -102,7 +107,7 @@ public struct MicrocodeCatalog: Sendable {
                     }
                     switch FileIO.resolvedKind(file) {
                     case .regular:
-                        try catalog.add(path: file, explicit: false, skipInvalid: skipInvalid)
+                        files.append((file, false))
                     case .directory:
                         catalog.skipped.append(SkippedFile(path: file, reason: "directory (not searched)"))
                     case .missing:
@@ -113,32 +118,56 @@ public struct MicrocodeCatalog: Sendable {
                 }
             }
         }
-        return catalog
-    }
 
-    private mutating func add(path: String, explicit: Bool, skipInvalid: Bool) throws(InputError) {
-        do {
-            try add(path: path, explicit: explicit)
-        } catch {
-            guard skipInvalid else { throw error }
-            invalid.append(error)
+        let results = ParallelMap.map(files) { file in
+            Result { () throws(InputError) -> FileContents in try FileContents.read(file.path, explicit: file.explicit) }
         }
+        for (file, result) in zip(files, results) {
+            switch result {
+            case .success(let contents):
+                catalog.filesRead += 1
+                switch contents {
+                case .intel(let updates): catalog.intel += updates
+                case .amd(let containers): catalog.amd += containers
+                case .notMicrocode(let reason): catalog.skipped.append(SkippedFile(path: file.path, reason: reason))
+                }
+            case .failure(let error):
+                guard skipInvalid else { throw error }
+                catalog.invalid.append(error)
+            }
+        }
+        return catalog
     }
 
     /// Parses one file into the catalog; nothing of a bad file is kept.
     public mutating func add(path: String, explicit: Bool = true) throws(InputError) {
+        switch try FileContents.read(path, explicit: explicit) {
+        case .intel(let updates): intel += updates
+        case .amd(let containers): amd += containers
+        case .notMicrocode(let reason): skipped.append(SkippedFile(path: path, reason: reason))
+        }
+        filesRead += 1
+    }
+}
+
+/// What one file turned out to hold.
+enum FileContents: Sendable {
+    case intel([IntelUpdate])
+    case amd([AMDContainer])
+    case notMicrocode(String)
+
+    static func read(_ path: String, explicit: Bool) throws(InputError) -> FileContents {
         let bytes: [UInt8]
         do {
             bytes = try FileIO.read(path)
         } catch {
             throw InputError(path: path, reason: error.reason)
         }
-        filesRead += 1
         switch MicrocodeFormat.of(bytes) {
         case .amdContainer:
-            do { amd += try AMDContainer.parseAll(bytes, path: path) } catch { throw InputError(path: path, error) }
+            do { return .amd(try AMDContainer.parseAll(bytes, path: path)) } catch { throw InputError(path: path, error) }
         case .intelBinary:
-            do { intel += try IntelUpdate.parseAll(bytes, path: path) } catch { throw InputError(path: path, error) }
+            do { return .intel(try IntelUpdate.parseAll(bytes, path: path)) } catch { throw InputError(path: path, error) }
         case .intelText:
             let text: IntelDatText
             do {
@@ -147,14 +176,14 @@ public struct MicrocodeCatalog: Sendable {
                 throw InputError(path: path, offset: error.offset, line: error.line, reason: error.reason)
             }
             do {
-                intel += try IntelUpdate.parseAll(text.bytes, path: path)
+                return .intel(try IntelUpdate.parseAll(text.bytes, path: path))
             } catch {
                 throw InputError(path: path, line: text.line(ofByte: error.offset),
                                  reason: "\(error.reason) (at byte \(error.offset) of the decoded updates)")
             }
         case .notMicrocode(let reason):
             if explicit { throw InputError(path: path, reason: "not microcode: \(reason)") }
-            skipped.append(SkippedFile(path: path, reason: reason))
+            return .notMicrocode(reason)
         case .unknownBinary:
             throw InputError(path: path, offset: 0, reason: "not a known microcode format (neither an Intel update nor an AMD container)")
         }

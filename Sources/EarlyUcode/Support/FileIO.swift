@@ -45,37 +45,46 @@ public enum FileIO {
         guard size <= limit else {
             throw FileError(path: path, reason: "file is \(size) bytes, more than the \(limit) this input may have")
         }
-        // /proc files report size 0: read in chunks until EOF. Otherwise one
-        // allocation of the right size (and one spare byte to see growth).
-        var bytes: [UInt8] = []
-        var capacity = size > 0 ? size + 1 : 64 << 10
+        // One allocation of the file's size (plus a byte to notice growth),
+        // filled by read(2) without zeroing it first.
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            count = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
+        }
+        if failure != 0 { throw .errno(path, "cannot read", failure) }
+        guard bytes.count == size + 1 else { return bytes }
+        // More than fstat said: a /proc file (size 0) or a file that grew.
+        // Go on in chunks to EOF, within the limit.
         while true {
-            let start = bytes.count
-            let room = capacity - start
-            var failure: Int32 = 0
-            var got = 0
-            bytes.append(contentsOf: repeatElement(0, count: room))
-            bytes.withUnsafeMutableBytes { raw in
-                while got < room {
-                    let n = Glibc.read(fd, raw.baseAddress! + start + got, room - got)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        failure = errno
-                        return
-                    }
-                    if n == 0 { return }
-                    got += n
-                }
+            var chunk = [UInt8](unsafeUninitializedCapacity: 64 << 10) { buffer, count in
+                count = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
             }
-            bytes.removeLast(room - got)
             if failure != 0 { throw .errno(path, "cannot read", failure) }
-            if got < room { break }
+            let full = chunk.count == 64 << 10
+            bytes.append(contentsOf: chunk)
+            chunk = []
             guard bytes.count <= limit else {
                 throw FileError(path: path, reason: "more than the \(limit) bytes this input may have")
             }
-            capacity = Swift.min(capacity * 2, limit + 1)
+            if !full { return bytes }
         }
-        return bytes
+    }
+
+    /// read(2) until the buffer is full or EOF; returns the bytes read.
+    private static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, failure: inout Int32) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var count = 0
+        while count < buffer.count {
+            let got = Glibc.read(fd, base + count, buffer.count - count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return count
+            }
+            if got == 0 { break }
+            count += got
+        }
+        return count
     }
 
     /// What is at `path`, without following a final symlink.

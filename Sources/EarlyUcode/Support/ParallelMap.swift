@@ -1,0 +1,18 @@
+import Dispatch
+
+enum ParallelMap {
+    /// `items.map(transform)`, run on all cores: reading and checking a
+    /// firmware folder is mostly copying, which scales with cores.
+    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+        guard items.count > 1 else { return items.map(transform) }
+        let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        // Each iteration writes only its own slot.
+        DispatchQueue.concurrentPerform(iterations: items.count) { index in
+            slots[index] = transform(items[index])
+        }
+        return results.map { $0! }
+    }
+}

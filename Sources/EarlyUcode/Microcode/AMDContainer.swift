@@ -76,13 +76,22 @@ public struct AMDContainer: Sendable {
 
     /// Parses every container in `bytes`; each byte must belong to one.
     public static func parseAll(_ bytes: [UInt8], path: String) throws(ParseError) -> [AMDContainer] {
-        let all = bytes[...]
+        try parseAll(bytes[...], path: path)
+    }
+
+    /// The same over one file's bytes inside a larger buffer; offsets in
+    /// errors and origins count from the slice's start.
+    public static func parseAll(_ bytes: ArraySlice<UInt8>, path: String) throws(ParseError) -> [AMDContainer] {
         var containers: [AMDContainer] = []
-        var offset = 0
-        while offset < bytes.count {
-            let (container, next) = try parse(all, at: offset, path: path)
-            containers.append(container)
-            offset = next
+        var offset = bytes.startIndex
+        do {
+            while offset < bytes.endIndex {
+                let (container, next) = try parse(bytes, at: offset, path: path)
+                containers.append(container)
+                offset = next
+            }
+        } catch {
+            throw ParseError(offset: error.offset - bytes.startIndex, error.reason)
         }
         return containers
     }
@@ -149,7 +158,7 @@ public struct AMDContainer: Sendable {
                 patchID: bytes.unsafeU32(at: patchStart + 4),
                 processorRevisionID: try bytes.u16(at: patchStart + 24),
                 bytes: bytes[patchStart..<(patchStart + size)],
-                origin: MicrocodeOrigin(path: path, offset: position)))
+                origin: MicrocodeOrigin(path: path, offset: position - bytes.startIndex)))
             position = patchStart + size
         }
         if position < end, !(end - position >= 4 && bytes.unsafeU32(at: position) == Self.magic) {
@@ -158,7 +167,7 @@ public struct AMDContainer: Sendable {
         }
         let container = AMDContainer(
             equivalenceTable: table, patches: patches,
-            origin: MicrocodeOrigin(path: path, offset: start), hasTerminator: hasTerminator)
+            origin: MicrocodeOrigin(path: path, offset: start - bytes.startIndex), hasTerminator: hasTerminator)
         return (container, position)
     }
 

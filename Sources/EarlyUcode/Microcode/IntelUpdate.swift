@@ -95,13 +95,22 @@ public struct IntelUpdate: Sendable {
     /// belong to a valid update: Linux rejects a whole GenuineIntel.bin for
     /// one bad update, so a bad input is never passed along.
     public static func parseAll(_ bytes: [UInt8], path: String) throws(ParseError) -> [IntelUpdate] {
-        let all = bytes[...]
+        try parseAll(bytes[...], path: path)
+    }
+
+    /// The same over one file's bytes inside a larger buffer; offsets in
+    /// errors and origins count from the slice's start.
+    public static func parseAll(_ bytes: ArraySlice<UInt8>, path: String) throws(ParseError) -> [IntelUpdate] {
         var updates: [IntelUpdate] = []
-        var offset = 0
-        while offset < bytes.count {
-            let update = try parse(all, at: offset, path: path)
-            updates.append(update)
-            offset += update.totalSize
+        var offset = bytes.startIndex
+        do {
+            while offset < bytes.endIndex {
+                let update = try parse(bytes, at: offset, path: path)
+                updates.append(update)
+                offset += update.totalSize
+            }
+        } catch {
+            throw ParseError(offset: error.offset - bytes.startIndex, error.reason)
         }
         return updates
     }

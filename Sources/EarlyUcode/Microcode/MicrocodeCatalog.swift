@@ -42,9 +42,10 @@ public enum MicrocodeFormat: Sendable, Equatable {
     /// damaged file, so it is an error.
     case unknownBinary
 
-    public static func of(_ bytes: [UInt8]) -> MicrocodeFormat {
-        let all = bytes[...]
-        if bytes.isEmpty { return .notMicrocode("empty file") }
+    public static func of(_ bytes: [UInt8]) -> MicrocodeFormat { of(bytes[...]) }
+
+    public static func of(_ all: ArraySlice<UInt8>) -> MicrocodeFormat {
+        if all.isEmpty { return .notMicrocode("empty file") }
         if AMDContainer.looksLikeContainer(all) { return .amdContainer }
         if IntelUpdate.looksLikeUpdate(all, at: 0) { return .intelBinary }
         // Binary microcode always has NUL bytes in its first header; text never does.
@@ -119,8 +120,17 @@ public struct MicrocodeCatalog: Sendable {
             }
         }
 
-        let results = ParallelMap.map(files) { file in
-            Result { () throws(InputError) -> FileContents in try FileContents.read(file.path, explicit: file.explicit) }
+        let batch = FileIO.readMany(files.map(\.path))
+        let listed = files
+        let results = ParallelMap.map(Array(files.indices)) { index -> Result<FileContents, InputError> in
+            switch batch.results[index] {
+            case .failure(let error):
+                return .failure(InputError(path: error.path, reason: error.reason))
+            case .success(let range):
+                return Result { () throws(InputError) -> FileContents in
+                    try FileContents.parse(batch.buffer[range], path: listed[index].path, explicit: listed[index].explicit)
+                }
+            }
         }
         for (file, result) in zip(files, results) {
             switch result {
@@ -163,6 +173,10 @@ enum FileContents: Sendable {
         } catch {
             throw InputError(path: path, reason: error.reason)
         }
+        return try parse(bytes[...], path: path, explicit: explicit)
+    }
+
+    static func parse(_ bytes: ArraySlice<UInt8>, path: String, explicit: Bool) throws(InputError) -> FileContents {
         switch MicrocodeFormat.of(bytes) {
         case .amdContainer:
             do { return .amd(try AMDContainer.parseAll(bytes, path: path)) } catch { throw InputError(path: path, error) }
@@ -171,7 +185,7 @@ enum FileContents: Sendable {
         case .intelText:
             let text: IntelDatText
             do {
-                text = try IntelDatText.decode(bytes)
+                text = try IntelDatText.decode(Array(bytes))
             } catch {
                 throw InputError(path: path, offset: error.offset, line: error.line, reason: error.reason)
             }

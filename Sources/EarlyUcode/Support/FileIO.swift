@@ -71,7 +71,7 @@ public enum FileIO {
     }
 
     /// read(2) until the buffer is full or EOF; returns the bytes read.
-    private static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, failure: inout Int32) -> Int {
+    static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, failure: inout Int32) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         var count = 0
         while count < buffer.count {
@@ -168,5 +168,87 @@ public struct DescriptorSink: ByteSink {
             base += done
             left -= done
         }
+    }
+}
+
+extension FileIO {
+    /// Many files read into one buffer, each at its own range.
+    public struct Batch: Sendable {
+        public var buffer: [UInt8]
+        /// Per path: where its bytes are in `buffer`, or why it could not be read.
+        public var results: [Result<Range<Int>, FileError>]
+    }
+
+    /// Reads files in parallel into a single allocation. One allocation
+    /// (backed by huge pages where the kernel allows) costs a few page
+    /// faults instead of one per 4 KiB, and one free at the end: for a
+    /// firmware folder of 20 MB that is most of the time spent outside the
+    /// copy itself.
+    public static func readMany(_ paths: [String], limit: Int = defaultReadLimit) -> Batch {
+        struct Opened: Sendable {
+            var fd: Int32
+            var size: Int
+        }
+        let opened: [Result<Opened, FileError>] = ParallelMap.map(paths) { path in
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return .failure(.errno(path, "cannot open")) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                let failure = FileError.errno(path, "cannot stat")
+                close(fd)
+                return .failure(failure)
+            }
+            let size = Int(info.st_size)
+            if (info.st_mode & S_IFMT) != S_IFREG || size > limit {
+                close(fd)
+                return .failure(FileError(path: path, reason: size > limit
+                    ? "file is \(size) bytes, more than the \(limit) this input may have" : "not a regular file"))
+            }
+            return .success(Opened(fd: fd, size: size))
+        }
+        var offsets: [Int] = []
+        var total = 0
+        for result in opened {
+            offsets.append(total)
+            if case .success(let file) = result { total += file.size }
+        }
+
+        var results: [Result<Range<Int>, FileError>] = []
+        let starts = offsets
+        let buffer = [UInt8](unsafeUninitializedCapacity: total) { raw, count in
+            adviseHugePages(UnsafeMutableRawBufferPointer(raw))
+            nonisolated(unsafe) let base = UnsafeMutableRawBufferPointer(raw)
+            results = ParallelMap.map(Array(paths.indices)) { index -> Result<Range<Int>, FileError> in
+                guard case .success(let file) = opened[index] else {
+                    if case .failure(let error) = opened[index] { return .failure(error) }
+                    return .failure(FileError(path: paths[index], reason: "cannot read"))
+                }
+                defer { close(file.fd) }
+                let region = UnsafeMutableRawBufferPointer(rebasing: base[starts[index]..<(starts[index] + file.size)])
+                var failure: Int32 = 0
+                let got = readFully(file.fd, into: region, failure: &failure)
+                var extra: UInt8 = 0
+                let more = got == file.size && failure == 0 ? Glibc.read(file.fd, &extra, 1) : 0
+                guard failure == 0, got == file.size, more == 0 else {
+                    // Never leave uninitialised bytes behind, even in a region nobody will parse.
+                    region.initializeMemory(as: UInt8.self, repeating: 0)
+                    if failure != 0 { return .failure(.errno(paths[index], "cannot read", failure)) }
+                    return .failure(FileError(path: paths[index], reason: got < file.size ? "file shrank while it was read" : "file grew while it was read"))
+                }
+                return .success(starts[index]..<(starts[index] + file.size))
+            }
+            count = total
+        }
+        return Batch(buffer: buffer, results: results)
+    }
+
+    private static func adviseHugePages(_ region: UnsafeMutableRawBufferPointer) {
+        let huge = 2 << 20
+        guard region.count >= 2 * huge, let start = region.baseAddress else { return }
+        let base = UInt(bitPattern: start)
+        let aligned = (base + UInt(huge) - 1) & ~UInt(huge - 1)
+        let end = (base + UInt(region.count)) & ~UInt(huge - 1)
+        guard end > aligned, let pointer = UnsafeMutableRawPointer(bitPattern: aligned) else { return }
+        _ = madvise(pointer, Int(end - aligned), MADV_HUGEPAGE)
     }
 }

@@ -47,7 +47,7 @@ public enum MicrocodeFormat: Sendable, Equatable {
     public static func of(_ all: ArraySlice<UInt8>) -> MicrocodeFormat {
         if all.isEmpty { return .notMicrocode("empty file") }
         if AMDContainer.looksLikeContainer(all) { return .amdContainer }
-        if IntelUpdate.looksLikeUpdate(all, at: 0) { return .intelBinary }
+        if IntelUpdate.looksLikeUpdate(all, at: all.startIndex) { return .intelBinary }
         // Binary microcode always has NUL bytes in its first header; text never does.
         if !all.prefix(4096).contains(0) {
             return IntelDatText.looksLikeDat(all) ? .intelText : .notMicrocode("text file, not microcode")

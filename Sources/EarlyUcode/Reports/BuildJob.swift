@@ -26,14 +26,17 @@ public struct BuildJob: Sendable {
         /// The report for `build`, given where the archive went.
         public func report(output: String?, size: Int) -> BuildReport {
             let placements = archive?.placements ?? []
+            var verdicts: [MicrocodeOrigin: Verdict] = [:]
+            for (update, verdict) in zip(catalog.intel, selection.intelVerdicts) { verdicts[update.origin] = verdict }
+            for (patch, verdict) in zip(catalog.amd.flatMap(\.patches), selection.amdVerdicts) { verdicts[patch.origin] = verdict }
             return BuildReport(
                 output: output,
                 size: size,
                 mtime: mtime,
                 members: placements.map { MemberReport(name: $0.name, dataOffset: $0.dataOffset, size: $0.size) },
-                updates: selection.intel.map { UpdateReport($0, verdict: nil) }
+                updates: selection.intel.map { UpdateReport($0, verdict: verdicts[$0.origin]) }
                     + selection.amd.flatMap { container in
-                        container.patches.map { UpdateReport($0, table: container.equivalenceTable, verdict: nil) }
+                        container.patches.map { UpdateReport($0, table: container.equivalenceTable, verdict: verdicts[$0.origin]) }
                     },
                 invalidFiles: catalog.invalid.map(FileProblemReport.init),
                 notes: selection.notes)

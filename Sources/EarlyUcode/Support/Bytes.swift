@@ -18,10 +18,13 @@ extension ArraySlice where Element == UInt8 {
         return UInt16(self[index]) | UInt16(self[index + 1]) << 8
     }
 
-    /// Caller has checked the bounds.
+    /// For reads the caller has already bounds-checked. Still checked here,
+    /// in release builds too: a parser bug must stop, never read past a
+    /// buffer.
     @inline(__always)
     func unsafeU32(at index: Int) -> UInt32 {
-        withUnsafeBytes { raw in
+        precondition(index >= startIndex && index <= endIndex - 4, "read outside the buffer")
+        return withUnsafeBytes { raw in
             UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index - startIndex, as: UInt32.self))
         }
     }

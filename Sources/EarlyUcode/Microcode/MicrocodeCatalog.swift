@@ -47,7 +47,8 @@ public enum MicrocodeFormat: Sendable, Equatable {
     public static func of(_ all: ArraySlice<UInt8>) -> MicrocodeFormat {
         if all.isEmpty { return .notMicrocode("empty file") }
         if AMDContainer.looksLikeContainer(all) { return .amdContainer }
-        if IntelUpdate.looksLikeUpdate(all, at: all.startIndex) { return .intelBinary }
+        // Header version 1 is how every Intel update starts; let the parser say what is wrong with the rest.
+        if all.count >= 4 && all.unsafeU32(at: all.startIndex) == 1 { return .intelBinary }
         // Binary microcode always has NUL bytes in its first header; text never does.
         if !all.prefix(4096).contains(0) {
             return IntelDatText.looksLikeDat(all) ? .intelText : .notMicrocode("text file, not microcode")

@@ -143,9 +143,18 @@ public struct Selection: Sendable {
 
     public init() {}
 
+    /// CPUs that get microcode from what is written.
+    public private(set) var served: Set<CPUSignature> = []
+
     public init(catalog: MicrocodeCatalog, request: SelectionRequest) {
         selectIntel(catalog.intel, request)
         selectAMD(catalog.amd, request)
+        if case .cpus(let targets) = request.scope {
+            var named: Set<CPUSignature> = []
+            for target in targets where !served.contains(target.signature) && named.insert(target.signature).inserted {
+                notes.append("no microcode found for \(target.signature) (\(target.signature.familyModelStepping))")
+            }
+        }
     }
 }
 
@@ -255,12 +264,8 @@ extension Selection {
         intel = wins.keys.map { updates[$0] }.sorted {
             ($0.signature.rawValue, $0.platforms.rawValue, $0.revision) < ($1.signature.rawValue, $1.platforms.rawValue, $1.revision)
         }
-        if case .cpus(let targets) = request.scope {
-            for target in targets where target.vendor == .intel && !keys.contains(where: { key in
-                key.signature == target.signature && wins.values.contains { $0.contains(key) }
-            }) {
-                notes.append("no Intel microcode found for \(target)")
-            }
+        if case .cpus = request.scope {
+            for keys in wins.values { served.formUnion(keys.map(\.signature)) }
         }
     }
 }
@@ -366,12 +371,9 @@ extension Selection {
             }
             // Where tables disagree, take the mapping that leads to the newest patch.
             let options = (mappings[cpu] ?? []).filter { best[$0.equivalenceID] != nil }
-            guard let entry = options.max(by: { patch(best[$0.equivalenceID]!).patchID < patch(best[$1.equivalenceID]!).patchID }) else {
-                if case .cpus(let targets) = request.scope, targets.contains(where: { $0.signature == cpu && $0.vendor == .amd }) {
-                    notes.append("no AMD microcode found for \(cpu)")
-                }
-                continue
-            }
+            func newest(_ entry: EquivalenceEntry) -> UInt32 { best[entry.equivalenceID].map { patch($0).patchID } ?? 0 }
+            guard let entry = options.max(by: { newest($0) < newest($1) }) else { continue }
+            served.insert(cpu)
             chosenEntries.append(entry)
             servedBy[entry.equivalenceID, default: []].append(cpu)
         }

@@ -93,7 +93,7 @@ public enum GrubFragment {
         /// Add `ucode=scan` unless `ucode=scan` is already there.
         case yes
 
-        init?(_ xen: EarlyUcodeConfig.XenMode) {
+        public init?(_ xen: EarlyUcodeConfig.XenMode) {
             switch xen {
             case .auto: self = .auto
             case .yes: self = .yes

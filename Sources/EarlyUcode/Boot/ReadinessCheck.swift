@@ -53,7 +53,8 @@ public struct Finding: Sendable, Equatable, Encodable {
 public struct ReadinessInputs: Sendable {
     public var cpuinfo: String
     public var sysfs: String
-    public var config: String
+    /// Nil: read none (defaults).
+    public var config: String?
     /// The configuration was named by the user: its absence is an error.
     public var configRequired = false
     /// Microcode sources; nil: the configuration's (or the system's).
@@ -141,7 +142,7 @@ public enum ReadinessCheck {
         // Configuration.
         var config = EarlyUcodeConfig()
         do {
-            config = try EarlyUcodeConfig.load(inputs.config, required: inputs.configRequired)
+            if let path = inputs.config { config = try EarlyUcodeConfig.load(path, required: inputs.configRequired) }
             if config.path == nil {
                 findings.append(Finding(.ok, .config, "no configuration file: defaults apply (EARLY_UCODE follows initramfs-tools' MODULES, EARLY_UCODE_XEN=auto)", path: inputs.config))
             } else {
@@ -361,8 +362,8 @@ public enum ReadinessCheck {
             let recovery = defaults.recoveryCommandLine.microcode
             if normal.isSet {
                 findings.append(Finding(.ok, .grub, "update-grub gives Xen's normal entries \(normal.options.joined(separator: " "))" + (defaults.xenDefaultSetAt.map { " (from \($0))" } ?? "")))
-            } else if xenInstalled && wantsScan {
-                findings.append(Finding(.problem, .grub, "update-grub gives Xen's normal entries no ucode= option: Xen will not load microcode early"))
+            } else if xenInstalled && wantsScan && defaults.fragment != nil {
+                findings.append(Finding(.problem, .grub, "update-grub gives Xen's normal entries no ucode= option although early-ucode's file is there: a later file resets GRUB_CMDLINE_XEN_DEFAULT" + (defaults.xenDefaultSetAt.map { " (\($0))" } ?? "")))
             }
             if recovery.scan {
                 findings.append(Finding(.warning, .grub, "GRUB_CMDLINE_XEN has ucode=scan, so recovery entries load microcode too and none boots around a bad update; put it in GRUB_CMDLINE_XEN_DEFAULT",

@@ -44,7 +44,7 @@ public struct GrubConfig: Sendable, Equatable {
         for raw in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             let text = String(decoding: raw, as: UTF8.self)
-            for command in Self.commands(in: text) {
+            for command in Self.commands(in: text).flatMap(Self.splitAtBraces) {
                 guard let name = command.first else { continue }
                 if name == "}" {
                     guard !stack.isEmpty else {
@@ -92,6 +92,27 @@ public struct GrubConfig: Sendable, Equatable {
         if !stack.isEmpty {
             throw InputError(path: path, line: lineNumber, reason: "file ends inside a block ('{' without '}')")
         }
+    }
+
+    /// `menuentry 'x' { linux /vmlinuz }` on one line: the opener (up to
+    /// `{`), the commands inside, and `}` each become a command of their own.
+    static func splitAtBraces(_ words: [String]) -> [[String]] {
+        var result: [[String]] = []
+        var current: [String] = []
+        for word in words {
+            if word == "{" {
+                result.append(current + ["{"])
+                current = []
+            } else if word == "}" {
+                if !current.isEmpty { result.append(current) }
+                result.append(["}"])
+                current = []
+            } else {
+                current.append(word)
+            }
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
     }
 
     /// Splits one line into commands (at unquoted `;`) of words. `#` at the

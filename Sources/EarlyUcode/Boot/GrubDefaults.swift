@@ -10,7 +10,7 @@
 public struct GrubDefaults: Sendable, Equatable {
     public static let defaultFile = "/etc/default/grub"
     public static let defaultDirectory = "/etc/default/grub.d"
-    public static let fragmentName = "early-ucode.cfg"
+    public static let fragmentName = "zz-early-ucode.cfg"
 
     /// `GRUB_CMDLINE_XEN`: every Xen entry, recovery included.
     public var xen: String = ""

@@ -133,7 +133,7 @@ final class BootFakeRoot {
         try write("boot/initrd.img-6.1.0-56-amd64", "initrd")
         try write("boot/xen-4.17-amd64.gz", "xen")
         try write("etc/default/grub", "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n")
-        try write("etc/default/grub.d/early-ucode.cfg", GrubFragment.content(.auto))
+        try write("etc/default/grub.d/zz-early-ucode.cfg", GrubFragment.content(.auto))
         try write("etc/grub.d/20_linux_xen", "\tmodule2 --nounzip   $(echo $initrd_path)\n")
         try write("boot/grub/grub.cfg", BootFixtures.debianGrubCfg)
         try write("etc/initramfs-tools/hooks/early-ucode", "#!/bin/sh\n", mode: 0o755)

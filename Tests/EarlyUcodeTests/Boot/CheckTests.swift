@@ -108,7 +108,7 @@ struct BootCheckTests {
 
     @Test func missingFragmentAndOldGrubCfg() throws {
         let root = try readyRoot()
-        try root.remove("etc/default/grub.d/early-ucode.cfg")
+        try root.remove("etc/default/grub.d/zz-early-ucode.cfg")
         try root.write("boot/grub/grub.cfg", BootFixtures.debianGrubCfg.replacingOccurrences(of: " ucode=scan", with: ""))
         let grub = findings(root, .grub).filter { $0.level == .problem }
         #expect(grub.contains { $0.message.contains("missing: update-grub will not add ucode=scan") })

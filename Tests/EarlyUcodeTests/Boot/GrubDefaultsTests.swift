@@ -6,7 +6,7 @@ import Testing
 @Suite("GrubDefaults and early-ucode's GRUB fragment")
 struct BootGrubDefaultsTests {
     @Test func referenceCopyMatchesWhatEnableWrites() throws {
-        let copy = try Fabricate.read(BootFixtures.packageRoot + "hooks/grub/early-ucode.cfg")
+        let copy = try Fabricate.read(BootFixtures.packageRoot + "hooks/grub/zz-early-ucode.cfg")
         #expect(String(decoding: copy, as: UTF8.self) == GrubFragment.content(.auto))
     }
 
@@ -34,10 +34,10 @@ struct BootGrubDefaultsTests {
     ])
     func shellAgreesWithSimulation(mode: GrubFragment.Mode, values: (String, String)) throws {
         let dir = try TemporaryDirectory("boot-fragment")
-        try Fabricate.write(GrubFragment.content(mode), to: dir.file("early-ucode.cfg"))
+        try Fabricate.write(GrubFragment.content(mode), to: dir.file("zz-early-ucode.cfg"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-euc", ". \"$1\"; . \"$1\"; printf '%s' \"${GRUB_CMDLINE_XEN_DEFAULT-}\"", "sh", dir.file("early-ucode.cfg")]
+        process.arguments = ["-euc", ". \"$1\"; . \"$1\"; printf '%s' \"${GRUB_CMDLINE_XEN_DEFAULT-}\"", "sh", dir.file("zz-early-ucode.cfg")]
         process.environment = ["GRUB_CMDLINE_XEN": values.0, "GRUB_CMDLINE_XEN_DEFAULT": values.1]
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -59,7 +59,7 @@ struct BootGrubDefaultsTests {
         let dir = try TemporaryDirectory("boot-grub-defaults")
         try dir.directory("grub.d")
         try Fabricate.write("GRUB_DEFAULT=0\nGRUB_CMDLINE_XEN=\"loglvl=all\"\nGRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=2G\"\n", to: dir.file("grub"))
-        try Fabricate.write(GrubFragment.content(.auto), to: dir.file("grub.d/early-ucode.cfg"))
+        try Fabricate.write(GrubFragment.content(.auto), to: dir.file("grub.d/zz-early-ucode.cfg"))
         try Fabricate.write("GRUB_CMDLINE_XEN_DEFAULT=\"$GRUB_CMDLINE_XEN_DEFAULT smt=off\"\n", to: dir.file("grub.d/zz-local.cfg"))
         try Fabricate.write("GRUB_CMDLINE_XEN_DEFAULT=ignored\n", to: dir.file("grub.d/notes.txt"))
         let defaults = try GrubDefaults.load(file: dir.file("grub"), directory: dir.file("grub.d"))
@@ -72,10 +72,22 @@ struct BootGrubDefaultsTests {
         #expect(defaults.xenDefaultSetAt == dir.file("grub.d/zz-local.cfg") + ":1")
     }
 
+    /// Debian's xen-hypervisor-common ships grub.d/xen.cfg, where
+    /// administrators set GRUB_CMDLINE_XEN_DEFAULT; ours is named to be sourced after it.
+    @Test func debiansXenCfgDoesNotUndoIt() throws {
+        let dir = try TemporaryDirectory("boot-grub-defaults")
+        try dir.directory("grub.d")
+        try Fabricate.write(GrubFragment.content(.auto), to: dir.file("grub.d/" + GrubDefaults.fragmentName))
+        try Fabricate.write("GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=4G,max:4G\"\n", to: dir.file("grub.d/xen.cfg"))
+        try Fabricate.write("GRUB_CMDLINE_XEN_DEFAULT=\"x\"\n", to: dir.file("grub.d/init-select.cfg"))
+        let defaults = try GrubDefaults.load(file: dir.file("absent"), directory: dir.file("grub.d"))
+        #expect(defaults.xenDefault == "dom0_mem=4G,max:4G ucode=scan")
+    }
+
     @Test func aLaterFileCanUndoIt() throws {
         let dir = try TemporaryDirectory("boot-grub-defaults")
         try dir.directory("grub.d")
-        try Fabricate.write(GrubFragment.content(.auto), to: dir.file("grub.d/early-ucode.cfg"))
+        try Fabricate.write(GrubFragment.content(.auto), to: dir.file("grub.d/zz-early-ucode.cfg"))
         try Fabricate.write("GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=4G\"\n", to: dir.file("grub.d/zz-site.cfg"))
         let defaults = try GrubDefaults.load(file: dir.file("absent"), directory: dir.file("grub.d"))
         #expect(!defaults.normalCommandLine.microcode.isSet)

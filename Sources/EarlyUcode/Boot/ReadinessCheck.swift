@@ -144,7 +144,8 @@ public enum ReadinessCheck {
         do {
             if let path = inputs.config { config = try EarlyUcodeConfig.load(path, required: inputs.configRequired) }
             if config.path == nil {
-                findings.append(Finding(.ok, .config, "no configuration file: defaults apply (EARLY_UCODE follows initramfs-tools' MODULES, EARLY_UCODE_XEN=auto)", path: inputs.config))
+                let what = inputs.config == nil ? "no configuration read (--no-config)" : "no configuration file"
+                findings.append(Finding(.ok, .config, "\(what): defaults apply (EARLY_UCODE follows initramfs-tools' MODULES, EARLY_UCODE_XEN=auto)", path: inputs.config))
             } else {
                 findings.append(Finding(.ok, .config, "read: " + config.summary, path: inputs.config))
             }

@@ -70,9 +70,7 @@ private final class PeekSource {
     deinit { buffer.deallocate() }
 
     func next(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
-        var failure: Int32 = 0
-        let count = ImageFile.preadFully(image.fd, into: buffer, at: offset, failure: &failure)
-        guard failure == 0 else { return -1 }
+        guard let count = image.readDirect(at: offset, into: buffer) else { return -1 }
         offset += count
         out.pointee = UnsafeRawPointer(buffer.baseAddress)
         return count

@@ -16,6 +16,9 @@ public final class ImageFile {
     private var window: [UInt8] = []
     private var windowStart = 0
     static let windowSize = 64 << 10
+    /// Bytes fetched from the file so far: what "reading stops at the end
+    /// of the early part" means, measurably.
+    public private(set) var bytesRead = 0
     static let copyChunk = 1 << 20
 
     /// What says "the same file": a rename over the path, or a write to the
@@ -105,7 +108,16 @@ public final class ImageFile {
         if failure != 0 {
             throw InputError(path: path, offset: offset, reason: "cannot read: \(String(cString: strerror(failure)))")
         }
+        bytesRead += bytes.count
         return bytes
+    }
+
+    /// For readers that fill their own buffers (libarchive's callback).
+    func readDirect(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        var failure: Int32 = 0
+        let count = Self.preadFully(fd, into: buffer, at: offset, failure: &failure)
+        bytesRead += count
+        return failure == 0 ? count : nil
     }
 
     static func preadFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, failure: inout Int32) -> Int {
@@ -142,6 +154,7 @@ public final class ImageFile {
             guard got == count else {
                 throw InputError(path: path, offset: offset + got, reason: "file shrank while it was copied")
             }
+            bytesRead += count
             try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             offset += count
         }

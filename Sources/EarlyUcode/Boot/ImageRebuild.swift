@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Replaces the early microcode of an initrd: a new early archive first,
 /// the other early archives (ACPI tables, firmware) kept, microcode taken
 /// out of them so nothing is shadowed, and everything from the main archive
@@ -59,6 +63,8 @@ public enum ImageRebuild {
         let placements = archive?.placements ?? []
         let backupPath = options.keepBackup ? output + ".bak" : nil
         let outputExisted = FileIO.kind(output) == .regular
+        // Only in place may "nothing to change" mean "write nothing": -o OUT always gets its file.
+        let inPlace = output == path || sameFile(output, path)
         var result: Result?
         do {
             try AtomicFile.write(to: output, options: AtomicFile.Options(backupPath: backupPath)) { (sink: inout DescriptorSink) throws -> Void in
@@ -85,14 +91,14 @@ public enum ImageRebuild {
                                   rewritten: actions.filter { if case .rewrite = $0 { true } else { false } }.count,
                                   dropped: actions.filter { $0 == .drop }.count,
                                   oldMain: image.main, main: image.main, backup: nil, notes: notes)
-                if archive == nil && removed.isEmpty && base.dropped == 0 && base.rewritten == 0 {
+                if inPlace && archive == nil && removed.isEmpty && base.dropped == 0 && base.rewritten == 0 {
                     base.unchangedReason = "no early microcode in the image: nothing to remove"
                     throw Unchanged(result: base)
                 }
                 if newBytes.isEmpty && layout.segments.isEmpty && layout.restStart >= file.size {
                     throw InputError(path: path, reason: "the image holds nothing but early microcode: removing it would leave no initrd; refusing")
                 }
-                if try layout.reproduces(file) {
+                if try inPlace && layout.reproduces(file) {
                     base.unchangedReason = "the image already starts with exactly this early archive"
                     throw Unchanged(result: base)
                 }
@@ -115,6 +121,13 @@ public enum ImageRebuild {
         guard var result else { throw InputError(path: path, reason: "internal error: no result") }
         if let backupPath, outputExisted { result.backup = backupPath }
         return result
+    }
+
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var first = stat()
+        var second = stat()
+        guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
+        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
     }
 
     struct Unchanged: Error {

@@ -165,6 +165,18 @@ struct RebuildTests {
         #expect(!ImageFixture.exists(setup.image + ".bak"))
     }
 
+    /// -o OUT always writes OUT, even when the image itself would not change.
+    @Test func outputIsWrittenEvenWhenNothingChanges() throws {
+        let original = ImageFixture.acpi() + ImageFixture.mainCPIO()
+        let setup = try Setup(image: original)
+        let out = setup.directory.file("copy.img")
+        let result = try setup.rebuild(.init(output: out), none: true)
+        #expect(result.changed)
+        #expect(try setup.bytes("copy.img") == original)
+        let inPlace = try setup.rebuild(none: true)
+        #expect(!inPlace.changed)
+    }
+
     @Test func noBackup() throws {
         let setup = try Setup(image: Self.oldEarly + ImageFixture.mainCPIO())
         let result = try setup.rebuild(.init(keepBackup: false))

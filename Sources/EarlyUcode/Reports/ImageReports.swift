@@ -220,6 +220,11 @@ public struct InspectReport: Encodable, Sendable {
         for (index, archive) in earlyArchives.enumerated() {
             let count = archive.members.count
             out.append("early archive \(index + 1) at offset \(archive.offset): \(archive.size) bytes, \(count) member\(count == 1 ? "" : "s")")
+            // Files that are not microcode (ACPI tables, firmware) are what rebuild keeps; name them.
+            for member in archive.members where member.type != "directory"
+                && !microcode.contains(where: { $0.offset == member.offset }) {
+                out.append("  \(member.name): \(member.size) bytes (\(member.type))")
+            }
             for member in microcode where member.early && member.offset.map({ $0 >= archive.offset && $0 < archive.offset + archive.size }) == true {
                 out += memberLines(member)
             }

@@ -117,6 +117,17 @@ struct InspectTests {
         #expect(Self.prediction(inspection, .linux, 0x50654)?.reason.contains("no kernel/x86/microcode/GenuineIntel.bin") == true)
     }
 
+    /// dracut's early archive: "." and an early_cpio marker before kernel/.
+    @Test func dracutStyleEarlyArchive() throws {
+        let early = ImageFixture.newc([.dir("."), .file("early_cpio", Array("1\n".utf8)), .dir("kernel"), .dir("kernel/x86"), .dir("kernel/x86/microcode"),
+                                       .file("kernel/x86/microcode/GenuineIntel.bin", ImageFixture.intel(revision: 0x2007006))], padTo: 512)
+        let inspection = try Self.inspect(early + ImageFixture.mainCPIO())
+        #expect(inspection.image.earlyArchiveCount == 1)
+        #expect(inspection.image.main == MainPart(offset: early.count, kind: .uncompressedCPIO))
+        #expect(Self.revision(inspection, .xen, 0x50654) == 0x2007006)
+        #expect(InspectReport(inspection).lines.contains("  early_cpio: 2 bytes (file)"))
+    }
+
     @Test func microcodeInsideAnUncompressedMainArchiveStillCounts() throws {
         let main = ImageFixture.newc([.dir("."), .file("init", [0x23, 0x21]), .dir("kernel"), .dir("kernel/x86"), .dir("kernel/x86/microcode"),
                                       .file("kernel/x86/microcode/AuthenticAMD.bin", Self.milanContainer)])

@@ -36,6 +36,7 @@ public struct ImageInspection: Sendable {
 
     /// Microcode members are small; a larger one is damage or a trap.
     public static let memberLimit = FileIO.defaultReadLimit
+    public static let totalMemberLimit = 4 * FileIO.defaultReadLimit
 
     public static func inspect(path: String, cpus: [InspectedCPU]) throws(InputError) -> ImageInspection {
         let file = try ImageFile(path: path)
@@ -58,6 +59,12 @@ public struct ImageInspection: Sendable {
             members.append(parse(data: data, vendor: vendor, dataOffset: 0, member: nil, path: file.path))
             notes.append("a bare \(vendor.rawValue) microcode blob, not a cpio archive: the early loaders and ucode=scan find nothing in it; Xen's ucode=<n> would use it as shown")
         case .initrd:
+            // Every member is parsed, shadowed ones too; a hostile image of many large ones must not exhaust memory.
+            let total = image.microcode.reduce(0) { $0 + $1.member.dataSize }
+            guard total <= totalMemberLimit else {
+                throw InputError(path: file.path, reason:
+                    "\(image.microcode.count) microcode members hold \(total) bytes, more than the \(totalMemberLimit) inspect reads")
+            }
             for member in image.microcode {
                 let entry = member.member
                 guard entry.dataSize <= memberLimit else {

@@ -79,7 +79,7 @@ struct Rebuild: ParsableCommand {
             }
             for removed in result.removed { Console.out("  removed \(removed.name) (was at offset \(removed.offset))") }
             if result.kept > 0 { Console.out("  kept \(result.kept) other early archive\(result.kept == 1 ? "" : "s") byte for byte") }
-            if result.rewritten > 0 { Console.out("  rewrote \(result.rewritten) early archive\(result.rewritten == 1 ? "" : "s") without its microcode") }
+            if result.rewritten > 0 { Console.out("  rewrote \(result.rewritten) early archive\(result.rewritten == 1 ? " without its" : "s without their") microcode") }
             if result.dropped > 0 { Console.out("  dropped \(result.dropped) early microcode archive\(result.dropped == 1 ? "" : "s")") }
             switch result.main.kind {
             case .nothing: Console.out("  main archive: none")

@@ -88,8 +88,7 @@ struct Check: ParsableCommand {
             inputs.xenLogSource = "xl dmesg"
         }
 
-        // No image inspector in this build: check reports images as skipped.
-        var report = ReadinessCheck.run(inputs, images: nil)
+        var report = ReadinessCheck.run(inputs, images: InitrdFindings())
         if let logProblem {
             report = ReadinessReport(findings: report.findings + [Finding(.problem, .lateLoading, logProblem, path: xenLog)])
         }

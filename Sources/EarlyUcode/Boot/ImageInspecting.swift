@@ -4,9 +4,8 @@
 ///
 /// `check` gathers everything else (CPUs, what a fresh build would hold,
 /// GRUB's Xen entries) and hands it to an implementation of this protocol.
-/// This build has none: the cpio walker lives with the image-inspection
-/// library, which provides the conforming type. Until it is wired in,
-/// `check` reports every image as skipped, never as inspected.
+/// `InitrdFindings` is the real one; without an inspector (library users,
+/// tests) `check` reports every image as skipped, never as inspected.
 public protocol ImageInspecting: Sendable {
     /// Findings for `context.images`, in that order, area `.images`.
     func findings(for context: ImageCheckContext) -> [Finding]

@@ -192,7 +192,7 @@ public enum ReadinessCheck {
                                                                   catalog: plan?.catalog, xenEntries: xenEntries))
         } else {
             for image in images {
-                findings.append(Finding(.warning, .images, "skipped: image inspection not available in this build", path: image))
+                findings.append(Finding(.warning, .images, "skipped: no image inspector given", path: image))
             }
         }
 

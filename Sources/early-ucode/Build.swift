@@ -102,16 +102,6 @@ struct DisabledReport: Encodable {
     var disabledBy: String
 }
 
-/// Counts what passes through, so the report can give the size written.
-struct CountingSink: ByteSink {
-    var inner: DescriptorSink
-    var count = 0
-
-    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
-        try inner.write(bytes)
-        count += bytes.count
-    }
-}
 
 struct CLIError: Error, CustomStringConvertible {
     var description: String

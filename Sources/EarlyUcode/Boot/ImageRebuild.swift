@@ -243,11 +243,11 @@ public enum ImageRebuild {
         }
 
         func write(from file: ImageFile, to sink: inout DescriptorSink) throws -> Written {
-            var counter = PositionSink(inner: sink)
+            var counter = CountingSink(inner: sink)
             try counter.write(newArchive[...])
             var offsets: [Int] = []
             for segment in segments {
-                offsets.append(counter.position)
+                offsets.append(counter.count)
                 switch segment {
                 case .copy(let range):
                     try file.copy(range, to: &counter)
@@ -255,14 +255,14 @@ public enum ImageRebuild {
                     try rewrite(members, from: file, to: &counter)
                 }
             }
-            let restOffset = counter.position
+            let restOffset = counter.count
             try file.copy(restStart..<file.size, to: &counter)
-            return Written(size: counter.position, segmentOffsets: offsets, restOffset: restOffset)
+            return Written(size: counter.count, segmentOffsets: offsets, restOffset: restOffset)
         }
 
         /// The archive again, minus its microcode, through libarchive; data
         /// streamed from the image.
-        private func rewrite(_ members: [CPIOMember], from file: ImageFile, to sink: inout PositionSink) throws {
+        private func rewrite(_ members: [CPIOMember], from file: ImageFile, to sink: inout CountingSink) throws {
             let target = SinkTarget(sink)
             try LibArchiveWriter.withNewc(target) { writer in
                 for (index, member) in members.enumerated() {
@@ -279,20 +279,10 @@ public enum ImageRebuild {
                     }
                 }
             }
-            sink.position += target.count
+            sink.count += target.count
         }
     }
 
-    /// Counts bytes on their way to the descriptor.
-    struct PositionSink: ByteSink {
-        var inner: DescriptorSink
-        var position = 0
-
-        mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
-            try inner.write(bytes)
-            position += bytes.count
-        }
-    }
 
     // MARK: Checking what was written
 

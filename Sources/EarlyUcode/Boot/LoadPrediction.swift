@@ -217,17 +217,6 @@ public enum LoaderModel {
         return prediction
     }
 
-    /// The sizes above which Xen 4.17 skips a patch, by the boot CPU's family.
-    static func xen417PatchSizeLimit(family: Int) -> Int {
-        switch family {
-        case 0x14: 1824
-        case 0x15: 4096
-        case 0x16: 3458
-        case 0x17: 3200
-        case 0x19: 5568
-        default: 2048
-        }
-    }
 
     /// Xen 4.17: every container's table must end with the all-zero entry;
     /// the CPU's equivalence id is taken from the first table naming it;
@@ -283,7 +272,7 @@ public enum LoaderModel {
                 }
                 let patch = position + 8
                 if named, let equivalenceID {
-                    let limit = xen417PatchSizeLimit(family: family)
+                    let limit = Selection.xenPatchSizeLimit(family: family)
                     let revisionID = reader.u16(patch + 24) ?? 0
                     if size > limit {
                         if revisionID == equivalenceID {

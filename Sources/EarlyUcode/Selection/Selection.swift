@@ -274,7 +274,8 @@ extension Selection {
 
 extension Selection {
     /// The size above which Xen 4.17 refuses a patch of this family
-    /// ("Bad microcode length"); 0x1a is only accepted from 4.18.5 on.
+    /// ("Bad microcode length"). Family 0x1a's 15296 bytes are only
+    /// accepted from 4.18.5/4.19.2 on; 4.17 caps it at the default 2048.
     public static func xenPatchSizeLimit(family: Int) -> Int {
         switch family {
         case 0x14: 1824
@@ -282,7 +283,6 @@ extension Selection {
         case 0x16: 3458
         case 0x17: 3200
         case 0x19: 5568
-        case 0x1a: 15296
         default: 2048
         }
     }

@@ -111,7 +111,7 @@ struct RebuildTests {
         let error = try #require(throws: InputError.self) { try setup.rebuild() }
         #expect(error.reason.contains("neither a file nor a folder"))
         #expect(try setup.bytes() == original)
-        #expect(try setup.directory.names().filter { $0 != ".initrd.img.lock" } == ["firmware", "initrd.img"])
+        #expect(try setup.directory.contents().filter { $0 != ".initrd.img.lock" } == ["firmware", "initrd.img"])
     }
 
     // MARK: --none, idempotence, outputs
@@ -201,7 +201,7 @@ struct RebuildTests {
         #expect(error.offset == offset, "\(error)")
         #expect(error.path == setup.image)
         #expect(try setup.bytes() == bytes)
-        #expect(try setup.directory.names().filter { $0 != ".initrd.img.lock" } == ["firmware", "initrd.img"])
+        #expect(try setup.directory.contents().filter { $0 != ".initrd.img.lock" } == ["firmware", "initrd.img"])
     }
 
     @Test func refusesATruncatedCpio() throws {

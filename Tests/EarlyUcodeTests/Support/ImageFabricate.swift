@@ -277,28 +277,5 @@ enum ImageFixture {
     }
 }
 
-/// A fresh folder, removed when the value goes away.
-final class ImageFixtureDirectory {
-    let path: String
-
-    init(_ label: String = "early-ucode-image-tests") throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        path = url.path
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    @discardableResult
-    func directory(_ name: String) throws -> String {
-        let dir = file(name)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
-    func names() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+/// The image tests' name for the shared temporary folder helper.
+typealias ImageFixtureDirectory = TemporaryDirectory

@@ -18,7 +18,8 @@ enum Console {
 
     static func note(_ line: String) { err("early-ucode: note: " + line) }
     static func warning(_ line: String) { err("early-ucode: warning: " + line) }
-    static func error(_ line: String) { err("early-ucode: error: " + line) }
+    /// One line whatever the message quotes (file names, input bytes).
+    static func error(_ line: String) { err("early-ucode: error: " + OneLine.escaped(line)) }
 
     static func json(_ value: some Encodable) throws {
         let encoder = JSONEncoder()

@@ -120,7 +120,7 @@ public struct HostCPUs: Sendable, Equatable {
                 throw InputError(path: path, offset: offset, line: lineNumber, reason: "line has no key before ':'")
             }
             guard fields[key] == nil else {
-                throw InputError(path: path, offset: offset, line: lineNumber, reason: "'\(key)' appears twice for one CPU")
+                throw InputError(path: path, offset: offset, line: lineNumber, reason: "\(key.prefix(40).debugDescription) appears twice for one CPU")
             }
             fields[key] = (value, lineNumber)
         }

@@ -18,7 +18,7 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
         FileError(path: path, reason: "\(action): \(String(cString: strerror(code)))")
     }
 
-    public var description: String { "\(path): \(reason)" }
+    public var description: String { OneLine.escaped("\(path): \(reason)") }
 }
 
 public enum FileKind: Sendable, Equatable {

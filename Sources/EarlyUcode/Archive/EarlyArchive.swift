@@ -112,7 +112,8 @@ public struct EarlyArchive {
         // libarchive pads only when it blocks its output; pad the end here instead.
         let padding = (Self.endAlignment - target.count % Self.endAlignment) % Self.endAlignment
         if padding > 0 {
-            try target.write(UnsafeRawBufferPointer([UInt8](repeating: 0, count: padding).withUnsafeBytes { $0 }))
+            let zeros = [UInt8](repeating: 0, count: padding)
+            try zeros.withUnsafeBytes { raw in try target.write(raw) }
         }
         if let result = target.sink as? S { sink = result }
     }

@@ -33,8 +33,11 @@ public struct MicrocodeDate: Hashable, Sendable, Comparable, CustomStringConvert
     /// real calendar date (AMD has shipped `13092011`).
     public var secondsSinceEpoch: Int? {
         guard let y = Int(String(year, radix: 16)), let m = Int(String(month, radix: 16)),
-              let d = Int(String(day, radix: 16)), (1970...9999).contains(y), (1...12).contains(m), (1...31).contains(d)
+              let d = Int(String(day, radix: 16)), (1970...9999).contains(y), (1...12).contains(m)
         else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        guard (1...daysInMonth).contains(d) else { return nil }
         // Days from civil (Howard Hinnant's algorithm).
         let yy = m <= 2 ? y - 1 : y
         let era = yy / 400

@@ -27,8 +27,12 @@ public struct BuildJob: Sendable {
         public func report(output: String?, size: Int) -> BuildReport {
             let placements = archive?.placements ?? []
             var verdicts: [MicrocodeOrigin: Verdict] = [:]
-            for (update, verdict) in zip(catalog.intel, selection.intelVerdicts) { verdicts[update.origin] = verdict }
-            for (patch, verdict) in zip(catalog.amd.flatMap(\.patches), selection.amdVerdicts) { verdicts[patch.origin] = verdict }
+            // A file read twice gives two updates with one origin; the selected one speaks for both.
+            func record(_ origin: MicrocodeOrigin, _ verdict: Verdict) {
+                if verdicts[origin]?.isSelected != true { verdicts[origin] = verdict }
+            }
+            for (update, verdict) in zip(catalog.intel, selection.intelVerdicts) { record(update.origin, verdict) }
+            for (patch, verdict) in zip(catalog.amd.flatMap(\.patches), selection.amdVerdicts) { record(patch.origin, verdict) }
             return BuildReport(
                 output: output,
                 size: size,
@@ -54,7 +58,7 @@ public struct BuildJob: Sendable {
     /// decimal count of seconds; anything else is an error, not ignored.
     public static func sourceDateEpoch(from environment: [String: String]) throws -> Int? {
         guard let text = environment["SOURCE_DATE_EPOCH"] else { return nil }
-        guard !text.isEmpty, text.utf8.count <= 12, text.allSatisfy(\.isASCII), let value = Int(text), value >= 0 else {
+        guard !text.isEmpty, text.utf8.count <= 12, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(text) else {
             throw InputError(path: "SOURCE_DATE_EPOCH", reason: "\(text.prefix(40).debugDescription) is not a number of seconds")
         }
         return value

@@ -77,6 +77,18 @@ struct AMDContainerTests {
         #expect(container.patches.count == 1)
     }
 
+    @Test func sliceOfALargerBufferCountsFromItsStart() throws {
+        let file = Self.fam17 + Self.fam19
+        let buffer = Fabricate.noise(count: 5, seed: 1) + file + Fabricate.noise(count: 9, seed: 2)
+        let containers = try AMDContainer.parseAll(buffer[5..<(5 + file.count)], path: "f")
+        #expect(containers.map(\.origin.offset) == [0, Self.fam17.count])
+        #expect(containers[1].patches.map(\.origin.offset) == [Self.fam17.count + 60, Self.fam17.count + 60 + 8 + 5568])
+        #expect(Array(containers[1].patches[1].bytes) == Self.genoaPatch)
+
+        let error = try #require(throws: ParseError.self) { try AMDContainer.parseAll(buffer[5...], path: "f") }
+        #expect(error.offset == file.count)
+    }
+
     // MARK: Errors
 
     struct Corruption: Sendable, CustomTestStringConvertible {

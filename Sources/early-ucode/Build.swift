@@ -37,7 +37,8 @@ struct Build: ParsableCommand {
                 sources: source.sources,
                 skipInvalid: source.skipInvalid,
                 request: try selection.request(),
-                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment))
+                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
+                sourceTrust: source.trust)
             let plan = try job.plan()
             for problem in plan.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
             if plan.catalog.isEmpty {

@@ -13,7 +13,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         try Console.reporting {
-            let job = BuildJob(sources: source.sources, skipInvalid: source.skipInvalid, request: try selection.request())
+            let job = BuildJob(sources: source.sources, skipInvalid: source.skipInvalid, request: try selection.request(), sourceTrust: source.trust)
             let plan = try job.plan()
             let report = ListReport(catalog: plan.catalog, selection: plan.selection)
             if json {

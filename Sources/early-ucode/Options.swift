@@ -13,6 +13,11 @@ struct SourceOptions: ParsableArguments {
     @Flag(help: "Report malformed microcode files and go on without them.")
     var skipInvalid = false
 
+    @Flag(help: ArgumentHelp(
+        "Read sources that users other than root could have written.",
+        discussion: "As root, early-ucode refuses a source file or folder (symbolic links resolved) that is not owned by root or is writable by group or others, anywhere up to /."))
+    var allowInsecureSources = false
+
     @Argument(help: ArgumentHelp("Microcode files or folders to read instead of the system's.", valueName: "SOURCE"))
     var paths: [String] = []
 
@@ -23,6 +28,9 @@ struct SourceOptions: ParsableArguments {
     }
 
     var usesSystemDefaults: Bool { firmwareDirs.isEmpty && paths.isEmpty }
+
+    /// Checked only when running as root.
+    var trust: SourceTrust? { SourceTrust.whenRoot(allowInsecure: allowInsecureSources) }
 }
 
 /// Which CPUs to build for.

@@ -92,18 +92,22 @@ public struct MicrocodeCatalog: Sendable {
     /// Reads every source. A malformed file stops the load with its error
     /// (the first in source order), unless `skipInvalid`, which records it
     /// and goes on. Files are read and checked in parallel; the result does
-    /// not depend on it.
-    public static func load(_ sources: [MicrocodeSource], skipInvalid: Bool = false) throws -> MicrocodeCatalog {
+    /// not depend on it. With `trust`, every file and folder is checked
+    /// before it is read, and one that fails stops the load whatever
+    /// `skipInvalid` says: it is not damaged but possibly planted.
+    public static func load(_ sources: [MicrocodeSource], skipInvalid: Bool = false, trust: SourceTrust? = nil) throws -> MicrocodeCatalog {
         var catalog = MicrocodeCatalog()
         var files: [(path: String, explicit: Bool)] = []
+        var trusted: Set<String> = []
         for source in sources {
             switch source {
             case .file(let path):
+                try trust?.check(path, skipping: &trusted)
                 files.append((path, true))
             case .directory(let path, let required):
                 switch FileIO.resolvedKind(path) {
                 case .directory:
-                    break
+                    try trust?.check(path, skipping: &trusted)
                 case .missing where !required:
                     continue
                 case .missing:
@@ -122,6 +126,7 @@ public struct MicrocodeCatalog: Sendable {
                     }
                     switch FileIO.resolvedKind(file) {
                     case .regular:
+                        try trust?.check(file, skipping: &trusted)
                         files.append((file, false))
                     case .directory:
                         catalog.skipped.append(SkippedFile(path: file, reason: "directory (not searched)"))

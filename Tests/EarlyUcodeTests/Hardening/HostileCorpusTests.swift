@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// One malformed input of Corpus/ and what the binary must do with it
+/// (Corpus/MANIFEST.tsv, written by scripts/make-hostile-corpus).
+struct HostileCase: Sendable, CustomTestStringConvertible {
+    enum Kind: String, Sendable {
+        /// `build --all -o OUT FILE`
+        case microcode
+        /// `detect --cpuinfo FILE --sysfs /nonexistent`
+        case cpuinfo
+        /// An early archive. The walker (`inspect`) does not exist yet, so
+        /// these run through `build` like microcode: a cpio is not
+        /// microcode, so they must fail just as cleanly. When `inspect`
+        /// lands, run them through it and fill in their positions.
+        case image
+    }
+
+    var file: String
+    var kind: Kind
+    /// "offset N", "line N" or nil: where the one error line must point.
+    var expect: String?
+    var how: String
+
+    var testDescription: String { file }
+
+    static let directory = HardeningCLI.packageRoot.appendingPathComponent("Tests/EarlyUcodeTests/Corpus").path
+
+    static let all: [HostileCase] = {
+        guard let data = FileManager.default.contents(atPath: directory + "/MANIFEST.tsv") else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            guard !line.hasPrefix("#") else { return nil }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 4, let kind = Kind(rawValue: fields[1]) else {
+                // A malformed manifest line is kept so that a test reports it.
+                return HostileCase(file: String(line), kind: .microcode, expect: "malformed manifest line", how: "")
+            }
+            return HostileCase(file: fields[0], kind: kind, expect: fields[2] == "-" ? nil : fields[2], how: fields[3])
+        }
+    }()
+}
+
+@Suite("Hostile-input corpus", .enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built (swift build)"))
+struct HostileCorpusTests {
+    @Test func manifestMatchesTheCorpus() throws {
+        #expect(HostileCase.all.count >= 60)
+        let listed = Set(HostileCase.all.map(\.file))
+        #expect(listed.count == HostileCase.all.count, "a file is listed twice")
+        var onDisk: Set<String> = []
+        let enumerator = try #require(FileManager.default.enumerator(atPath: HostileCase.directory))
+        while let name = enumerator.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: HostileCase.directory + "/" + name, isDirectory: &isDirectory)
+            if exists && !isDirectory.boolValue && name != "MANIFEST.tsv" { onDisk.insert(name) }
+        }
+        #expect(onDisk == listed, "rerun scripts/make-hostile-corpus: files and MANIFEST.tsv differ")
+    }
+
+    /// The real binary on each case: a non-zero exit below 128 (no signal),
+    /// exactly one `early-ucode: error:` line naming the file and where the
+    /// problem is, nothing on stdout, nothing written or left behind, in
+    /// under a second.
+    @Test(arguments: HostileCase.all)
+    func failsCleanly(_ hostile: HostileCase) throws {
+        let scratch = try HostileScratch()
+        // A copy in a private folder: the source check as root then judges
+        // our folder, not wherever the checkout lives, and anything left
+        // behind is easy to see.
+        let name = hostile.file.replacingOccurrences(of: "/", with: "-")
+        let input = scratch.file(name)
+        let bytes = try #require(HostileFabricate.read(HostileCase.directory + "/" + hostile.file), "missing \(hostile.file)")
+        try HostileFabricate.write(bytes, to: input)
+
+        let arguments = switch hostile.kind {
+        case .microcode, .image: ["build", "--all", "-o", scratch.file("out.cpio"), input]
+        case .cpuinfo: ["detect", "--cpuinfo", input, "--sysfs", "/nonexistent"]
+        }
+        let outcome = try HardeningCLI.run(arguments, in: scratch.path)
+
+        #expect(!outcome.signalled, "killed by signal \(outcome.status): \(outcome.stderr)")
+        #expect(outcome.status == 1, "exit status \(outcome.status): \(outcome.stderr)")
+        #expect(outcome.stdout.isEmpty, "\(String(decoding: outcome.stdout, as: UTF8.self))")
+        #expect(outcome.seconds < 1, "took \(outcome.seconds) s")
+        let lines = outcome.errorLines
+        #expect(lines.count == 1, "stderr: \(outcome.stderr)")
+        let line = try #require(lines.first)
+        #expect(line.hasPrefix("early-ucode: error: " + input), "\(line)")
+        #expect(!line.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "control character in \(line.debugDescription)")
+        switch hostile.expect?.split(separator: " ").map(String.init) {
+        case nil:
+            break
+        case let words? where words.count == 2 && words[0] == "offset":
+            #expect(line.contains(": offset \(words[1]) ("), "expected offset \(words[1]): \(line)")
+        case let words? where words.count == 2 && words[0] == "line":
+            #expect(line.hasPrefix("early-ucode: error: \(input):\(words[1]):"), "expected line \(words[1]): \(line)")
+        case let words?:
+            Issue.record("MANIFEST.tsv: unknown expectation \(words) for \(hostile.file)")
+        }
+        let left = try scratch.contents()
+        #expect(left == [name], "left behind: \(left)")
+    }
+}

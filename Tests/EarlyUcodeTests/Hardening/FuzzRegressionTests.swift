@@ -52,3 +52,47 @@ struct FuzzRegressionTests {
         #expect(MicrocodeFormat.of(Array("Grüße, microcode\n".utf8)) == .notMicrocode("text file, not microcode"))
     }
 }
+
+/// Found while sizing inputs for the fuzzers: `groups`, `mixedRevisions`
+/// and `targets` searched linearly per CPU, so a 4 MB --cpuinfo listing
+/// 40,000 CPUs, each at another revision, kept `detect` busy for minutes.
+@Suite("Hostile sizes")
+struct HostileSizeTests {
+    @Test func manyDistinctCPUsStayLinear() throws {
+        let count = 20_000
+        var text = ""
+        for number in 0..<count {
+            text += "processor\t: \(number)\nvendor_id\t: GenuineIntel\ncpu family\t: \(6 + (number >> 12))\n"
+            text += "model\t\t: \((number >> 4) & 0xff)\nstepping\t: \(number & 0xf)\nmicrocode\t: 0x\(String(number / 2, radix: 16))\n\n"
+        }
+        let host = try HostCPUs(cpuinfo: Array(text.utf8), path: "cpuinfo")
+        let started = ContinuousClock.now
+        let groups = host.groups
+        let mixed = host.mixedRevisions
+        let targets = host.targets
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(groups.count == count)
+        #expect(mixed.isEmpty)
+        #expect(targets.count == count)
+
+        // One signature, a revision per pair of CPUs: one mixed entry in CPU order.
+        let same = try HostCPUs(cpuinfo: Array(text.replacingFamilyModelStepping().utf8), path: "cpuinfo")
+        let entry = try #require(same.mixedRevisions.first)
+        #expect(same.mixedRevisions.count == 1)
+        #expect(entry.revisions.count == count / 2)
+        #expect(entry.revisions.prefix(2).map(\.cpus) == [[0, 1], [2, 3]])
+        #expect(same.groups.count == count / 2)
+    }
+}
+
+extension String {
+    /// Every CPU made a 06-55-04.
+    fileprivate func replacingFamilyModelStepping() -> String {
+        split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            if line.hasPrefix("cpu family") { return "cpu family\t: 6" }
+            if line.hasPrefix("model\t") { return "model\t\t: 85" }
+            if line.hasPrefix("stepping") { return "stepping\t: 4" }
+            return String(line)
+        }.joined(separator: "\n")
+    }
+}

@@ -68,6 +68,11 @@ public struct SourceTrust: Sendable {
         func refuse(_ problem: String, fix: String) -> InputError {
             InputError(path: path, reason: "refusing to read as root: \(subject) \(problem); fix with `\(fix)`, or pass \(overrideHint)")
         }
+        if isTarget && kind != S_IFREG && kind != S_IFDIR && kind != S_IFLNK {
+            // A device or FIFO is never read (not a regular file); telling
+            // the administrator to chmod /dev/zero would be wrong.
+            return
+        }
         if kind == S_IFLNK {
             // realpath resolved every link; one here was made since.
             throw refuse("changed into a symbolic link while being checked", fix: "ls -l \(quoted)")

@@ -15,7 +15,7 @@ import Glibc
 /// but sticky and owned by root, because there nobody can rename or
 /// replace an entry they do not own, and the entry itself is checked.
 public struct SourceTrust: Sendable {
-    /// The owner allowed besides none: root.
+    /// Who must own the file and every folder above it: root.
     public var owner: uid_t
     /// What the refusal tells the administrator to pass to go ahead anyway.
     public var overrideHint: String

@@ -14,6 +14,13 @@ struct Build: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var selection: SelectionOptions
+    @OptionGroup var settings: ConfigOptions
+
+    @Option(help: ArgumentHelp(
+        "Which CPUs to build for when neither the command line nor EARLY_UCODE chooses: auto (this host) or all.",
+        discussion: "The initramfs hook passes all when initramfs-tools builds with MODULES=most (images that must boot anywhere).",
+        valueName: "auto|all"))
+    var defaultScope: String = "auto"
 
     @Option(name: [.short, .long], help: ArgumentHelp("Where to write the archive; - for standard output.", valueName: "FILE"))
     var output = "early-ucode.cpio"
@@ -26,6 +33,7 @@ struct Build: ParsableCommand {
 
     func validate() throws {
         if json && output == "-" { throw ValidationError("--json needs -o FILE: standard output is the archive") }
+        if !["auto", "all"].contains(defaultScope) { throw ValidationError("--default-scope \(defaultScope): expected auto or all") }
     }
 
     func run() throws {
@@ -33,16 +41,23 @@ struct Build: ParsableCommand {
     }
 
     private func build() throws {
+            let config = try settings.load()
+            guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto) else {
+                // Turned off by the administrator: not an error, and the hook relies on exit 0 here.
+                if json { try Console.json(DisabledReport(disabledBy: config.path ?? EarlyUcodeConfig.defaultPath)) }
+                Console.err("early-ucode: EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): nothing written")
+                return
+            }
             let job = BuildJob(
-                sources: source.sources,
+                sources: source.sources(config: config),
                 skipInvalid: source.skipInvalid,
-                request: try selection.request(),
+                request: request,
                 sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
                 sourceTrust: source.trust)
             let plan = try job.plan()
             for problem in plan.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
             if plan.catalog.isEmpty {
-                throw CLIError(source.nothingFoundMessage())
+                throw CLIError(source.nothingFoundMessage(config: config))
             }
             guard let archive = plan.archive else {
                 let report = plan.report(output: nil, size: 0)
@@ -78,6 +93,14 @@ struct Build: ParsableCommand {
             }
             for note in plan.selection.notes { Console.note(note) }
     }
+}
+
+/// `build --json` when the configuration turned microcode off.
+struct DisabledReport: Encodable {
+    var output: String? = nil
+    var size = 0
+    /// The configuration file that says EARLY_UCODE=no.
+    var disabledBy: String
 }
 
 /// Counts what passes through, so the report can give the size written.

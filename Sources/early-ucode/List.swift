@@ -7,20 +7,27 @@ struct List: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var selection: SelectionOptions
+    @OptionGroup var settings: ConfigOptions
 
     @Flag(help: "Print the report as one JSON object (see docs/json.md).")
     var json = false
 
     func run() throws {
         try Console.reporting {
-            let job = BuildJob(sources: source.sources, skipInvalid: source.skipInvalid, request: try selection.request(), sourceTrust: source.trust)
+            let config = try settings.load()
+            // EARLY_UCODE=no: show everything found, nothing selected, and say why.
+            let request = try selection.request(config: config) ?? SelectionRequest(scope: .cpus([]))
+            let job = BuildJob(sources: source.sources(config: config), skipInvalid: source.skipInvalid, request: request, sourceTrust: source.trust)
             let plan = try job.plan()
-            let report = ListReport(catalog: plan.catalog, selection: plan.selection)
+            var report = ListReport(catalog: plan.catalog, selection: plan.selection)
+            if !selection.isExplicit && config.scope == .no {
+                report.notes.append("EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): build writes nothing")
+            }
             if json {
                 try Console.json(report)
                 return
             }
-            if plan.catalog.isEmpty { throw CLIError(source.nothingFoundMessage()) }
+            if plan.catalog.isEmpty { throw CLIError(source.nothingFoundMessage(config: config)) }
             for update in report.updates { Console.out(update.line) }
             for skipped in report.skippedFiles { Console.out("  skipped \(skipped.file): \(skipped.reason)") }
             for problem in plan.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }

@@ -105,3 +105,76 @@ extension SourceOptions {
         return text
     }
 }
+
+/// `/etc/default/early-ucode`, or the file `--config` names.
+struct ConfigOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Read settings from this file instead of \(EarlyUcodeConfig.defaultPath) (which is read when it exists).",
+        valueName: "FILE"))
+    var config: String?
+
+    @Flag(help: "Read no configuration file.")
+    var noConfig = false
+
+    func validate() throws {
+        if noConfig && config != nil { throw ValidationError("--config and --no-config cannot be combined") }
+    }
+
+    func load() throws -> EarlyUcodeConfig {
+        if noConfig { return EarlyUcodeConfig() }
+        return try EarlyUcodeConfig.load(config ?? EarlyUcodeConfig.defaultPath, required: config != nil)
+    }
+}
+
+extension SelectionOptions {
+    /// --host, --cpu or --all given: the command line decides the CPUs and the
+    /// configuration's EARLY_UCODE and EARLY_UCODE_CPUS are not used.
+    var isExplicit: Bool { host || all || !cpus.isEmpty }
+
+    /// The request once the configuration is applied; nil when it turns
+    /// microcode off (EARLY_UCODE=no) and the command line chose no CPUs.
+    /// Exclusions add up: a fleet's EARLY_UCODE_EXCLUDE keeps applying when
+    /// someone names CPUs by hand.
+    func request(config: EarlyUcodeConfig, defaultScope: EarlyUcodeConfig.Scope = .auto) throws -> SelectionRequest? {
+        var request: SelectionRequest
+        if isExplicit {
+            request = try self.request()
+        } else {
+            let vendors: Set<Vendor> = switch vendor {
+            case "intel": [.intel]
+            case "amd": [.amd]
+            default: Set(Vendor.allCases)
+            }
+            let exclusions = exclusions.compactMap(Exclusion.init(parsing:))
+            switch config.scope ?? defaultScope {
+            case .no:
+                return nil
+            case .all:
+                request = SelectionRequest(scope: .all, vendors: vendors, exclusions: exclusions)
+            case .auto:
+                let host = try HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs).targets
+                request = SelectionRequest(scope: .cpus(host + config.cpus), vendors: vendors, exclusions: exclusions)
+            }
+        }
+        for exclusion in config.exclusions where !request.exclusions.contains(exclusion) {
+            request.exclusions.append(exclusion)
+        }
+        return request
+    }
+}
+
+extension SourceOptions {
+    /// Command-line sources win over EARLY_UCODE_FIRMWARE_DIRS.
+    func sources(config: EarlyUcodeConfig) -> [MicrocodeSource] {
+        usesSystemDefaults ? config.sources : sources
+    }
+
+    func nothingFoundMessage(config: EarlyUcodeConfig) -> String {
+        let places = sources(config: config).map(\.path).joined(separator: ", ")
+        var text = "no microcode found in \(places)"
+        if usesSystemDefaults && config.firmwareDirectories.isEmpty {
+            text += "; install Debian's intel-microcode or amd64-microcode (component non-free-firmware), or point --firmware-dir at a folder of microcode"
+        }
+        return text
+    }
+}

@@ -186,15 +186,15 @@ struct LibArchiveWriter: ~Copyable {
         }
     }
 
-    mutating func header(name: String, mode: UInt32, inode: Int, links: UInt32, mtime: Int, size: Int) throws {
+    mutating func header(name: String, mode: UInt32, inode: Int, links: UInt32, mtime: Int, size: Int, uid: Int = 0, gid: Int = 0) throws {
         guard let entry = archive_entry_new() else { throw ArchiveWriteError(message: "cannot allocate an entry") }
         defer { archive_entry_free(entry) }
         archive_entry_set_pathname(entry, name)
         archive_entry_set_mode(entry, mode_t(mode))
         archive_entry_set_ino(entry, la_int64_t(inode))
         archive_entry_set_nlink(entry, links)
-        archive_entry_set_uid(entry, 0)
-        archive_entry_set_gid(entry, 0)
+        archive_entry_set_uid(entry, la_int64_t(uid))
+        archive_entry_set_gid(entry, la_int64_t(gid))
         archive_entry_set_dev(entry, 0)
         archive_entry_set_rdev(entry, 0)
         archive_entry_set_mtime(entry, time_t(mtime), 0)

@@ -1,0 +1,214 @@
+/// One member of a newc (or crc) cpio archive, as found in an image.
+public struct CPIOMember: Sendable, Equatable {
+    public enum Format: String, Sendable {
+        case newc = "070701"
+        /// The checksum variant; the early scan ignores its checksum.
+        case crc = "070702"
+    }
+
+    public static let headerSize = 110
+    public static let trailerName = "TRAILER!!!"
+    static let typeMask: UInt32 = 0o170000
+    static let regularType: UInt32 = 0o100000
+    static let directoryType: UInt32 = 0o040000
+
+    public var format: Format
+    /// Where the 110-byte header starts in the image.
+    public var offset: Int
+    public var inode: UInt32
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var links: UInt32
+    public var mtime: UInt32
+    public var dataSize: Int
+    public var devMajor: UInt32
+    public var devMinor: UInt32
+    public var rdevMajor: UInt32
+    public var rdevMinor: UInt32
+    /// The name field's length, its NUL included.
+    public var nameSize: Int
+    public var checksum: UInt32
+    /// The name's bytes, without the NUL: what the loaders compare.
+    public var nameBytes: [UInt8]
+    /// Where the data starts (after the name, padded to 4).
+    public var dataOffset: Int
+    /// Where the next header may start (after the data, padded to 4).
+    public var end: Int
+
+    public var name: String { String(decoding: nameBytes, as: UTF8.self) }
+    public var isRegularFile: Bool { mode & Self.typeMask == Self.regularType }
+    public var isDirectory: Bool { mode & Self.typeMask == Self.directoryType }
+    public var isTrailer: Bool { nameBytes.elementsEqual(Self.trailerName.utf8) }
+    public var dataRange: Range<Int> { dataOffset..<(dataOffset + dataSize) }
+
+    /// Whether the early loaders take this member for `path`: a regular
+    /// file whose name *starts with* the path (so `GenuineIntel.bin.old`
+    /// counts, and `./kernel/...` does not).
+    public func matchesLoaderPath(_ path: String) -> Bool {
+        isRegularFile && nameBytes.starts(with: path.utf8)
+    }
+}
+
+/// One archive: members up to and including `TRAILER!!!`.
+public struct CPIOArchive: Sendable, Equatable {
+    /// Where its first header starts.
+    public var offset: Int
+    /// Just after the trailer (4-byte aligned).
+    public var end: Int
+    /// The members, trailer excluded.
+    public var members: [CPIOMember]
+    public var trailer: CPIOMember
+
+    public var size: Int { end - offset }
+}
+
+/// What the walk over the front of an image found.
+public struct CPIOWalk: Sendable, Equatable {
+    public var archives: [CPIOArchive]
+    /// Where the walk stopped: the first 4-byte aligned offset that holds
+    /// neither a cpio header nor a zero byte, or the end of the image.
+    public var stop: Int
+    public var imageSize: Int
+
+    /// Every member of every archive, in image order.
+    public var members: [CPIOMember] { archives.flatMap(\.members) }
+}
+
+/// Walks the uncompressed cpio archives at the front of an image the way
+/// Linux's `find_cpio_data` (lib/earlycpio.c) and Xen's copy of it do:
+/// headers at 4-byte aligned offsets, a zero byte where a header should be
+/// skips 4 bytes, archives follow each other past `TRAILER!!!`, and the
+/// first thing that is not a header ends the walk.
+///
+/// Where the early scan would silently give up but the kernel's full
+/// unpacker would fail the boot (a header that runs past the end, a name
+/// without its NUL, an archive without trailer), this is an error with the
+/// offset: such an image is not one to trust or rewrite.
+public enum EarlyCPIOWalker {
+    /// Longest name the kernel's unpacker accepts (PATH_MAX).
+    static let maximumNameSize = 4096
+
+    public static func walk(_ image: ImageFile) throws(InputError) -> CPIOWalk {
+        var archives: [CPIOArchive] = []
+        var open: (offset: Int, members: [CPIOMember])?
+        var position = 0
+        let size = image.size
+
+        // The kernel loops while more than a header's worth is left.
+        while size - position > CPIOMember.headerSize {
+            guard let first = try image.byte(at: position) else { break }
+            if first == 0 {
+                if let open {
+                    throw InputError(path: image.path, offset: position, reason:
+                        "zero bytes where the next cpio header should be: the archive at \(open.offset) has no \(CPIOMember.trailerName) (truncated or padded inside)")
+                }
+                position += 4
+                continue
+            }
+            guard let member = try header(in: image, at: position) else { break }
+            if member.isTrailer {
+                let members = open?.members ?? []
+                archives.append(CPIOArchive(offset: open?.offset ?? position, end: member.end, members: members, trailer: member))
+                open = nil
+            } else if open == nil {
+                open = (position, [member])
+            } else {
+                open?.members.append(member)
+            }
+            position = member.end
+        }
+
+        if let open {
+            throw InputError(path: image.path, offset: position, reason:
+                "the cpio archive at \(open.offset) ends without \(CPIOMember.trailerName) (truncated?)")
+        }
+        // Fewer bytes than a header left: a header cut short is damage, anything else is for the caller to name.
+        if position < size, size - position <= CPIOMember.headerSize {
+            let tail = try image.read(at: position, count: 6)
+            if isMagic(tail) || (tail.count < 6 && tail.first != 0 && "070701".utf8.starts(with: tail)) {
+                throw InputError(path: image.path, offset: position, reason:
+                    "truncated cpio header: \(size - position) bytes left, a header has \(CPIOMember.headerSize)")
+            }
+        }
+        return CPIOWalk(archives: archives, stop: min(position, size), imageSize: size)
+    }
+
+    static func isMagic(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.count >= 6 && (bytes.prefix(6).elementsEqual("070701".utf8) || bytes.prefix(6).elementsEqual("070702".utf8))
+    }
+
+    /// The member whose header is at `offset`, nil when the bytes there are
+    /// not a cpio header at all (the early scan stops there).
+    static func header(in image: ImageFile, at offset: Int) throws(InputError) -> CPIOMember? {
+        let bytes = try image.read(at: offset, count: CPIOMember.headerSize)
+        guard bytes.count == CPIOMember.headerSize else { return nil }
+        let magic = bytes.prefix(6)
+        if magic.elementsEqual("070707".utf8) {
+            throw InputError(path: image.path, offset: offset, reason:
+                "old portable (odc, 070707) cpio header: Linux reads only newc (070701) and crc (070702) archives")
+        }
+        guard isMagic(bytes) else { return nil }
+        let format: CPIOMember.Format = magic.last == UInt8(ascii: "1") ? .newc : .crc
+
+        var fields: [UInt32] = []
+        fields.reserveCapacity(13)
+        for index in 0..<13 {
+            let start = 6 + index * 8
+            guard let value = hexField(bytes[start..<(start + 8)]) else {
+                let text = String(decoding: bytes[start..<(start + 8)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+                throw InputError(path: image.path, offset: offset + start, reason:
+                    "cpio header field \(fieldNames[index]) is \(text.debugDescription), not 8 hexadecimal digits")
+            }
+            fields.append(value)
+        }
+        let dataSize = Int(fields[6])
+        let nameSize = Int(fields[11])
+        let nameStart = offset + CPIOMember.headerSize
+        guard nameSize >= 1, nameSize <= maximumNameSize else {
+            throw InputError(path: image.path, offset: offset + 6 + 11 * 8, reason:
+                "cpio name size \(nameSize) is outside 1...\(maximumNameSize)")
+        }
+        let dataOffset = align4(nameStart + nameSize)
+        let end = align4(dataOffset + dataSize)
+        // The early scan demands the padded end inside the image too ("buffer overrun").
+        guard end <= image.size else {
+            let name = try image.read(at: nameStart, count: min(nameSize, 200)).prefix { $0 != 0 }
+            throw InputError(path: image.path, offset: offset, reason:
+                "cpio member \(String(decoding: name, as: UTF8.self).debugDescription) runs past the end of the image (it needs \(end - offset) bytes, \(image.size - offset) are left): truncated")
+        }
+        let name = try image.read(at: nameStart, count: nameSize)
+        guard name.count == nameSize, name.last == 0 else {
+            throw InputError(path: image.path, offset: nameStart + nameSize - 1, reason: "cpio member name is not NUL-terminated")
+        }
+        return CPIOMember(
+            format: format, offset: offset,
+            inode: fields[0], mode: fields[1], uid: fields[2], gid: fields[3], links: fields[4], mtime: fields[5],
+            dataSize: dataSize,
+            devMajor: fields[7], devMinor: fields[8], rdevMajor: fields[9], rdevMinor: fields[10],
+            nameSize: nameSize, checksum: fields[12],
+            nameBytes: Array(name.dropLast()),
+            dataOffset: dataOffset, end: end)
+    }
+
+    static let fieldNames = ["ino", "mode", "uid", "gid", "nlink", "mtime", "filesize", "devmajor", "devminor",
+                             "rdevmajor", "rdevminor", "namesize", "check"]
+
+    /// Eight hex digits, either case, as the kernel parses them.
+    static func hexField(_ digits: ArraySlice<UInt8>) -> UInt32? {
+        var value: UInt32 = 0
+        for c in digits {
+            let digit: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    static func align4(_ value: Int) -> Int { (value + 3) & ~3 }
+}

@@ -1,0 +1,197 @@
+/// The compressions the kernel's initramfs unpacker recognises, by the
+/// two-byte magics of lib/decompress.c: what it would try, not what a
+/// longer signature would confirm.
+public enum Compression: String, Sendable, CaseIterable, Codable {
+    case gzip, bzip2, lzma, xz, lzo, lz4, zstd
+
+    static let magics: [(bytes: [UInt8], compression: Compression)] = [
+        ([0x1f, 0x8b], .gzip),
+        ([0x1f, 0x9e], .gzip),
+        ([0x42, 0x5a], .bzip2),
+        ([0x5d, 0x00], .lzma),
+        ([0xfd, 0x37], .xz),
+        ([0x89, 0x4c], .lzo),
+        ([0x02, 0x21], .lz4),
+        ([0x28, 0xb5], .zstd),
+    ]
+
+    public init?(magic bytes: some Collection<UInt8>) {
+        guard let found = Self.magics.first(where: { bytes.starts(with: $0.bytes) }) else { return nil }
+        self = found.compression
+    }
+}
+
+/// What comes after the early archives: normally the main archive.
+public struct MainPart: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case compressed(Compression)
+        /// An uncompressed newc archive with more than `kernel/...` in it.
+        case uncompressedCPIO
+        /// Zero padding or the end of the file.
+        case nothing
+    }
+
+    public var offset: Int
+    public var kind: Kind
+
+    public var description: String {
+        switch kind {
+        case .compressed(let compression): "\(compression.rawValue) at offset \(offset)"
+        case .uncompressedCPIO: "uncompressed cpio at offset \(offset)"
+        case .nothing: "nothing"
+        }
+    }
+
+    public var code: String {
+        switch kind {
+        case .compressed(let compression): compression.rawValue
+        case .uncompressedCPIO: "uncompressed-cpio"
+        case .nothing: "nothing"
+        }
+    }
+}
+
+/// A member the early loaders look at: a regular file named
+/// `kernel/x86/microcode/<Vendor>.bin...`.
+public struct MicrocodeMember: Sendable, Equatable {
+    public var vendor: Vendor
+    public var member: CPIOMember
+    /// Index into the walk's archives.
+    public var archiveIndex: Int
+    /// In an early archive (otherwise in an uncompressed main archive).
+    public var isEarly: Bool
+    /// The header offset of the member the loaders take instead; nil for
+    /// the one they take.
+    public var shadowedBy: Int?
+
+    public var isUsed: Bool { shadowedBy == nil }
+}
+
+/// The front of a boot image, as Linux's early loader, Xen's `ucode=scan`
+/// and the kernel's unpacker see it: early archives, then the main part.
+public struct BootImage: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// cpio archives and/or a compressed archive: an initrd.
+        case initrd
+        /// Not a cpio at all but a vendor file, as `ucode=<n>` takes it.
+        case bareBlob(Vendor)
+        case empty
+    }
+
+    public var path: String
+    public var size: Int
+    public var kind: Kind
+    public var walk: CPIOWalk
+    /// How many of the walk's archives, from the first, are early archives:
+    /// only `kernel/...` (and dracut's `early_cpio` marker) inside.
+    public var earlyArchiveCount: Int
+    public var main: MainPart
+    /// Every member the loaders might take, in image order.
+    public var microcode: [MicrocodeMember]
+    /// Things the loaders ignore that a person might expect them to use.
+    public var notes: [String]
+
+    public var earlyArchives: ArraySlice<CPIOArchive> { walk.archives.prefix(earlyArchiveCount) }
+    /// Where the early part ends: after the last early archive.
+    public var earlyEnd: Int { earlyArchives.last?.end ?? 0 }
+
+    /// The member Linux and Xen take for a vendor: the first match.
+    public func loadedMember(_ vendor: Vendor) -> MicrocodeMember? {
+        microcode.first { $0.vendor == vendor && $0.isUsed }
+    }
+
+    /// Reads the front of the image. Reading stops where the cpio part
+    /// ends: a compressed main archive is never read.
+    public static func read(_ image: ImageFile) throws(InputError) -> BootImage {
+        if image.size == 0 {
+            return BootImage(path: image.path, size: 0, kind: .empty, walk: CPIOWalk(archives: [], stop: 0, imageSize: 0),
+                             earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), microcode: [], notes: [])
+        }
+        let walk = try EarlyCPIOWalker.walk(image)
+        let earlyCount = walk.archives.prefix { isEarlyArchive($0) }.count
+        var notes: [String] = []
+
+        // What follows the walked archives, as the unpacker sees it: zero bytes skipped one by one.
+        let afterWalk = walk.archives.last?.end ?? 0
+        let next = try firstNonZero(in: image, from: afterWalk)
+        var trailing = MainPart(offset: image.size, kind: .nothing)
+        if let next {
+            let head = try image.read(at: next, count: 8)
+            if let compression = Compression(magic: head) {
+                trailing = MainPart(offset: next, kind: .compressed(compression))
+            } else if walk.archives.isEmpty && next == 0, let vendor = bareBlobVendor(head) {
+                return BootImage(path: image.path, size: image.size, kind: .bareBlob(vendor), walk: walk,
+                                 earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), microcode: [], notes: [])
+            } else if EarlyCPIOWalker.isMagic(head) || head.starts(with: "0707".utf8) {
+                throw InputError(path: image.path, offset: next, reason:
+                    "cpio header at an offset that is not a multiple of 4: the kernel's unpacker rejects it")
+            } else {
+                let shown = head.prefix(4).map { Hex.padded(String($0, radix: 16), to: 2) }.joined(separator: " ")
+                let place = walk.archives.isEmpty ? "at the start of the image" : "after the cpio archives"
+                throw InputError(path: image.path, offset: next, reason:
+                    "unrecognised data \(place) (bytes \(shown)): neither a cpio archive nor a compressed archive the kernel can unpack")
+            }
+        }
+        let main = earlyCount < walk.archives.count
+            ? MainPart(offset: walk.archives[earlyCount].offset, kind: .uncompressedCPIO)
+            : trailing
+
+        // First regular file per vendor wins; every later one is shadowed.
+        var microcode: [MicrocodeMember] = []
+        var firstOffset: [Vendor: Int] = [:]
+        for (index, archive) in walk.archives.enumerated() {
+            for member in archive.members {
+                if let vendor = Vendor.allCases.first(where: { member.matchesLoaderPath($0.archiveMember) }) {
+                    microcode.append(MicrocodeMember(vendor: vendor, member: member, archiveIndex: index,
+                                                     isEarly: index < earlyCount, shadowedBy: firstOffset[vendor]))
+                    if firstOffset[vendor] == nil { firstOffset[vendor] = member.offset }
+                    continue
+                }
+                let bare = strippingDotSlash(member.nameBytes)
+                for vendor in Vendor.allCases where bare.starts(with: vendor.archiveMember.utf8) {
+                    if !member.isRegularFile {
+                        notes.append("\(member.name) at offset \(member.offset) is not a regular file: the loaders ignore it")
+                    } else {
+                        notes.append("\(member.name) at offset \(member.offset) starts with \"./\": the loaders ignore it")
+                    }
+                }
+            }
+        }
+        return BootImage(path: image.path, size: image.size, kind: .initrd, walk: walk, earlyArchiveCount: earlyCount,
+                         main: main, microcode: microcode, notes: notes)
+    }
+
+    /// An early archive holds only what the early boot path reads
+    /// (`kernel/x86/microcode/`, `kernel/firmware/acpi/`, ...), the folders
+    /// above it, and dracut's `early_cpio` marker.
+    static func isEarlyArchive(_ archive: CPIOArchive) -> Bool {
+        archive.members.allSatisfy { member in
+            let name = strippingDotSlash(member.nameBytes)
+            return name.isEmpty || name.elementsEqual(".".utf8) || name.elementsEqual("early_cpio".utf8)
+                || name.elementsEqual("kernel".utf8) || name.starts(with: "kernel/".utf8)
+        }
+    }
+
+    static func strippingDotSlash(_ name: [UInt8]) -> ArraySlice<UInt8> {
+        name.starts(with: "./".utf8) ? name.dropFirst(2) : name[...]
+    }
+
+    /// An Intel update header (versions 1 and 1) or an AMD container magic.
+    static func bareBlobVendor(_ head: [UInt8]) -> Vendor? {
+        let slice = head[...]
+        if AMDContainer.looksLikeContainer(slice) { return .amd }
+        if head.count >= 4, slice.unsafeU32(at: 0) == 1 { return .intel }
+        return nil
+    }
+
+    static func firstNonZero(in image: ImageFile, from start: Int) throws(InputError) -> Int? {
+        var offset = start
+        while offset < image.size {
+            let chunk = try image.read(at: offset, count: ImageFile.windowSize)
+            if chunk.isEmpty { return nil }
+            if let index = chunk.firstIndex(where: { $0 != 0 }) { return offset + index }
+            offset += chunk.count
+        }
+        return nil
+    }
+}

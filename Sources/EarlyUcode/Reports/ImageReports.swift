@@ -1,0 +1,273 @@
+// The reports of `inspect` (text and --json) and `rebuild`. Field names
+// and meanings are documented in docs/json.md; add fields, never rename or
+// remove them.
+
+public struct ArchiveMemberReport: Encodable, Sendable, Equatable {
+    public var name: String
+    /// Header offset in the image.
+    public var offset: Int
+    public var dataOffset: Int
+    public var size: Int
+    /// file, directory, symlink, other.
+    public var type: String
+
+    init(_ member: CPIOMember) {
+        name = member.name
+        offset = member.offset
+        dataOffset = member.dataOffset
+        size = member.dataSize
+        type = switch member.mode & CPIOMember.typeMask {
+        case CPIOMember.regularType: "file"
+        case CPIOMember.directoryType: "directory"
+        case 0o120000: "symlink"
+        default: "other"
+        }
+    }
+}
+
+public struct ArchiveReport: Encodable, Sendable, Equatable {
+    public var offset: Int
+    public var size: Int
+    /// The members, `TRAILER!!!` excluded.
+    public var members: [ArchiveMemberReport]
+}
+
+public struct MicrocodeMemberReport: Encodable, Sendable, Equatable {
+    public var vendor: String
+    /// The member's name; "(whole file)" for a bare blob.
+    public var name: String
+    /// Header offset (absent for a bare blob).
+    public var offset: Int?
+    public var dataOffset: Int
+    public var size: Int
+    /// The largest power of two (up to 4096) dividing `dataOffset`.
+    public var dataAlignment: Int
+    /// In an early archive (false: in an uncompressed main archive).
+    public var early: Bool
+    /// The member the loaders take for this vendor.
+    public var used: Bool
+    /// Header offset of the member used instead (this one is shadowed).
+    public var shadowedBy: Int?
+    public var updates: [UpdateReport]
+    /// The first malformed byte, when there is one.
+    public var problem: FileProblemReport?
+}
+
+public struct MainPartReport: Encodable, Sendable, Equatable {
+    /// gzip, bzip2, lzma, xz, lzo, lz4, zstd, uncompressed-cpio, nothing.
+    public var kind: String
+    /// Absent when `kind` is nothing.
+    public var offset: Int?
+    /// A compressed archive that holds a microcode member near its start:
+    /// its name (no early loader reads it).
+    public var compressedMicrocode: String?
+}
+
+public struct LoaderReport: Encodable, Sendable, Equatable {
+    /// The revision the loader takes; absent when it takes nothing.
+    public var revision: String?
+    public var date: String?
+    /// Where the update (Intel) or patch section (AMD) is in the image.
+    public var offset: Int?
+    /// Against the running revision, when known: newer, equal, older.
+    public var comparison: String?
+    /// Whether the loader writes it to the CPU (known with the running revision).
+    public var applies: Bool?
+    public var reason: String
+    public var notes: [String]
+
+    init(_ prediction: LoadPrediction) {
+        revision = prediction.candidate.map { Hex.short($0.revision) }
+        date = prediction.candidate?.date.description
+        offset = prediction.candidate?.offset
+        comparison = prediction.comparison?.rawValue
+        applies = prediction.applies
+        reason = prediction.reason
+        notes = prediction.notes
+    }
+
+    /// `0x2007006 (2023-03-06, at offset 1072), newer than the running 0x2006e05: loaded; highest ...`
+    func line(running: UInt32?) -> String {
+        guard let revision, let date, let offset else { return "nothing: " + reason }
+        var text = "\(revision) (\(date), at offset \(offset))"
+        if let comparison, let running {
+            let verb = comparison == "equal" ? "equal to" : comparison + " than"
+            text += ", \(verb) the running \(Hex.short(running))"
+            if let applies { text += applies ? ": loaded" : ": not loaded" }
+        }
+        return text + "; " + reason
+    }
+}
+
+public struct CPULoadReport: Encodable, Sendable, Equatable {
+    public var vendor: String
+    public var signature: String
+    public var platformFlags: String?
+    /// This host's CPU (its running revision is known).
+    public var host: Bool
+    public var runningRevision: String?
+    public var linux: LoaderReport
+    public var xen: LoaderReport
+}
+
+public struct InspectReport: Encodable, Sendable {
+    public var image: String
+    public var size: Int
+    /// initrd, intel-blob, amd-blob, empty.
+    public var kind: String
+    public var earlyArchives: [ArchiveReport]
+    public var microcode: [MicrocodeMemberReport]
+    public var main: MainPartReport
+    public var loads: [CPULoadReport]
+    public var notes: [String]
+
+    public init(_ inspection: ImageInspection) {
+        let image = inspection.image
+        self.image = image.path
+        size = image.size
+        kind = switch image.kind {
+        case .initrd: "initrd"
+        case .empty: "empty"
+        case .bareBlob(let vendor): vendor.shortName + "-blob"
+        }
+        earlyArchives = image.earlyArchives.map { archive in
+            ArchiveReport(offset: archive.offset, size: archive.size, members: archive.members.map(ArchiveMemberReport.init))
+        }
+        var peeked: String?
+        if case .microcodeInside(let name) = inspection.compressedPeek { peeked = name }
+        main = MainPartReport(kind: image.main.code, offset: image.main.kind == .nothing ? nil : image.main.offset,
+                              compressedMicrocode: peeked)
+
+        loads = inspection.predictions.map { entry in
+            CPULoadReport(
+                vendor: entry.cpu.vendor.shortName,
+                signature: entry.cpu.signature.description,
+                platformFlags: entry.cpu.vendor == .intel ? entry.cpu.platforms?.description : nil,
+                host: entry.cpu.isHost,
+                runningRevision: entry.cpu.runningRevision.map(Hex.short),
+                linux: LoaderReport(entry.linux),
+                xen: LoaderReport(entry.xen))
+        }
+
+        // Which loader takes which update, for the per-update status.
+        var takenBy: [Int: (linux: [String], xen: [String])] = [:]
+        for entry in inspection.predictions {
+            if let candidate = entry.linux.candidate { takenBy[candidate.offset, default: ([], [])].linux.append(entry.cpu.description) }
+            if let candidate = entry.xen.candidate { takenBy[candidate.offset, default: ([], [])].xen.append(entry.cpu.description) }
+        }
+        func status(_ report: inout UpdateReport, at offset: Int) {
+            report.file = image.path
+            report.offset = offset
+            let taken = takenBy[offset] ?? ([], [])
+            report.selected = !taken.linux.isEmpty || !taken.xen.isEmpty
+            switch (taken.linux.isEmpty, taken.xen.isEmpty) {
+            case (false, false): report.status = "linux+xen"
+            case (false, true): report.status = "linux"
+            case (true, false): report.status = "xen"
+            case (true, true): report.status = "unused"
+            }
+            var parts: [String] = []
+            if !taken.linux.isEmpty { parts.append("Linux takes it for " + Set(taken.linux).sorted().joined(separator: ", ")) }
+            if !taken.xen.isEmpty { parts.append("Xen takes it for " + Set(taken.xen).sorted().joined(separator: ", ")) }
+            report.reason = parts.isEmpty ? (inspection.cpus.isEmpty ? "" : "no CPU inspected takes it") : parts.joined(separator: "; ")
+        }
+
+        microcode = inspection.members.map { member in
+            var updates: [UpdateReport] = []
+            for update in member.intel {
+                var report = UpdateReport(update, verdict: nil)
+                status(&report, at: member.dataOffset + update.origin.offset)
+                updates.append(report)
+            }
+            for container in member.amd {
+                for patch in container.patches {
+                    var report = UpdateReport(patch, table: container.equivalenceTable, verdict: nil)
+                    status(&report, at: member.dataOffset + patch.origin.offset)
+                    updates.append(report)
+                }
+            }
+            return MicrocodeMemberReport(
+                vendor: member.vendor.shortName,
+                name: member.name,
+                offset: member.member?.member.offset,
+                dataOffset: member.dataOffset,
+                size: member.size,
+                dataAlignment: member.dataAlignment,
+                early: member.member?.isEarly ?? false,
+                used: member.member?.isUsed ?? true,
+                shadowedBy: member.member?.shadowedBy,
+                updates: updates,
+                problem: member.problem.map(FileProblemReport.init))
+        }
+        var notes = inspection.notes
+        for member in inspection.members {
+            for container in member.amd where !container.hasTerminator {
+                notes.append("the AMD container at offset \(member.dataOffset + container.origin.offset) has no all-zero last equivalence entry: Xen 4.17 rejects it")
+            }
+        }
+        self.notes = notes
+    }
+
+    /// What `inspect` prints without --json.
+    public var lines: [String] {
+        var out: [String] = []
+        switch kind {
+        case "initrd": out.append("\(image): \(size) bytes")
+        case "empty": out.append("\(image): empty")
+        default: out.append("\(image): \(size) bytes, a bare \(kind == "intel-blob" ? "Intel" : "AMD") microcode blob (not a cpio archive)")
+        }
+        if kind == "initrd" && earlyArchives.isEmpty { out.append("early archives: none") }
+        for (index, archive) in earlyArchives.enumerated() {
+            let count = archive.members.count
+            out.append("early archive \(index + 1) at offset \(archive.offset): \(archive.size) bytes, \(count) member\(count == 1 ? "" : "s")")
+            // Files that are not microcode (ACPI tables, firmware) are what rebuild keeps; name them.
+            for member in archive.members where member.type != "directory"
+                && !microcode.contains(where: { $0.offset == member.offset }) {
+                out.append("  \(member.name): \(member.size) bytes (\(member.type))")
+            }
+            for member in microcode where member.early && member.offset.map({ $0 >= archive.offset && $0 < archive.offset + archive.size }) == true {
+                out += memberLines(member)
+            }
+        }
+        for member in microcode where !member.early {
+            if member.offset == nil {
+                out += memberLines(member)
+            } else {
+                out.append("in the uncompressed main archive:")
+                out += memberLines(member)
+            }
+        }
+        if kind == "initrd" {
+            var text = "main archive: \(main.kind == "nothing" ? "nothing" : main.kind == "uncompressed-cpio" ? "uncompressed cpio" : main.kind)"
+            if let offset = main.offset { text += " at offset \(offset)" }
+            out.append(text)
+        }
+        for load in loads {
+            var head = "cpu \(load.signature)"
+            if let pf = load.platformFlags { head += " pf \(pf)" }
+            if load.host { head += " (this host" + (load.runningRevision.map { ", running \($0))" } ?? ")") }
+            out.append(head)
+            let running = load.runningRevision.flatMap(Hex.parseUInt32)
+            out.append("  linux: " + load.linux.line(running: running))
+            for note in load.linux.notes { out.append("         note: " + note) }
+            out.append("  xen:   " + load.xen.line(running: running))
+            for note in load.xen.notes { out.append("         note: " + note) }
+        }
+        return out
+    }
+
+    func memberLines(_ member: MicrocodeMemberReport) -> [String] {
+        var head = "  \(member.name): \(member.size) bytes, data at offset \(member.dataOffset) (aligned to \(member.dataAlignment))"
+        if let shadow = member.shadowedBy {
+            head += ", shadowed by the member at offset \(shadow): never used"
+        } else if member.offset != nil {
+            head += ", used by the loaders"
+        }
+        var out = [head]
+        for update in member.updates { out.append("    " + update.line) }
+        if let problem = member.problem {
+            out.append("    malformed at offset \(problem.offset ?? 0): \(problem.reason)")
+        }
+        return out
+    }
+}

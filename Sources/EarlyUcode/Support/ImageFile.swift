@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A large file read piece by piece with pread(2). A boot image can be
+/// 100 MB; only its front and the microcode in it are ever looked at, and
+/// the rest is copied through a small buffer, never held whole.
+public final class ImageFile {
+    public let path: String
+    public let size: Int
+    let fd: Int32
+    private let identity: Identity
+
+    /// Reads near each other (cpio headers, names) are served from one
+    /// window instead of a system call each.
+    private var window: [UInt8] = []
+    private var windowStart = 0
+    static let windowSize = 64 << 10
+    /// Bytes fetched from the file so far: what "reading stops at the end
+    /// of the early part" means, measurably.
+    public private(set) var bytesRead = 0
+    static let copyChunk = 1 << 20
+
+    /// What says "the same file": a rename over the path, or a write to the
+    /// file, changes it.
+    struct Identity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: Int
+        var modifiedNanoseconds: Int
+
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            modified = info.st_mtim.tv_sec
+            modifiedNanoseconds = info.st_mtim.tv_nsec
+        }
+    }
+
+    public init(path: String) throws(InputError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = "cannot stat: \(String(cString: strerror(errno)))"
+            close(fd)
+            throw InputError(path: path, reason: reason)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw InputError(path: path, reason: "not a regular file")
+        }
+        self.fd = fd
+        self.size = Int(info.st_size)
+        self.identity = Identity(info)
+    }
+
+    deinit { close(fd) }
+
+    /// True while `path` still names the file that was opened, unmodified.
+    /// Another tool (update-initramfs) may replace an image while we read it.
+    public var isUnchangedOnDisk: Bool {
+        var now = stat()
+        guard stat(path, &now) == 0 else { return false }
+        var opened = stat()
+        guard fstat(fd, &opened) == 0 else { return false }
+        return Identity(now) == identity && Identity(opened) == identity
+    }
+
+    /// `count` bytes at `offset`; fewer only where the file ends.
+    public func read(at offset: Int, count: Int) throws(InputError) -> [UInt8] {
+        guard offset >= 0, count >= 0 else { throw InputError(path: path, offset: offset, reason: "read outside the file") }
+        let wanted = max(0, min(count, size - offset))
+        if wanted == 0 { return [] }
+        if offset >= windowStart, offset + wanted <= windowStart + window.count {
+            let start = offset - windowStart
+            return Array(window[start..<(start + wanted)])
+        }
+        if wanted <= Self.windowSize {
+            try fillWindow(at: offset)
+            let available = min(wanted, window.count)
+            return Array(window[0..<available])
+        }
+        return try readDirect(at: offset, count: wanted)
+    }
+
+    /// The byte at `offset`, or nil past the end.
+    public func byte(at offset: Int) throws(InputError) -> UInt8? {
+        guard offset >= 0, offset < size else { return nil }
+        if offset < windowStart || offset >= windowStart + window.count { try fillWindow(at: offset) }
+        let index = offset - windowStart
+        return index < window.count ? window[index] : nil
+    }
+
+    private func fillWindow(at offset: Int) throws(InputError) {
+        window = try readDirect(at: offset, count: min(Self.windowSize, size - offset))
+        windowStart = offset
+    }
+
+    private func readDirect(at offset: Int, count: Int) throws(InputError) -> [UInt8] {
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, failure: &failure)
+        }
+        if failure != 0 {
+            throw InputError(path: path, offset: offset, reason: "cannot read: \(String(cString: strerror(failure)))")
+        }
+        bytesRead += bytes.count
+        return bytes
+    }
+
+    /// For readers that fill their own buffers (libarchive's callback).
+    func readDirect(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        var failure: Int32 = 0
+        let count = Self.preadFully(fd, into: buffer, at: offset, failure: &failure)
+        bytesRead += count
+        return failure == 0 ? count : nil
+    }
+
+    static func preadFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, failure: inout Int32) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var done = 0
+        while done < buffer.count {
+            let got = pread(fd, base + done, buffer.count - done, off_t(offset + done))
+            if got < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return done
+            }
+            if got == 0 { break }
+            done += got
+        }
+        return done
+    }
+
+    /// Streams `range` of this file to `sink` through one reused buffer.
+    public func copy<S: ByteSink>(_ range: Range<Int>, to sink: inout S) throws {
+        guard range.lowerBound >= 0, range.upperBound <= size else {
+            throw InputError(path: path, offset: range.lowerBound, reason: "copy range \(range) is outside the file (\(size) bytes)")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.copyChunk, alignment: 4096)
+        defer { buffer.deallocate() }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let count = min(Self.copyChunk, range.upperBound - offset)
+            var failure: Int32 = 0
+            let got = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset, failure: &failure)
+            if failure != 0 {
+                throw InputError(path: path, offset: offset, reason: "cannot read: \(String(cString: strerror(failure)))")
+            }
+            guard got == count else {
+                throw InputError(path: path, offset: offset + got, reason: "file shrank while it was copied")
+            }
+            bytesRead += count
+            try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += count
+        }
+    }
+
+    /// Whether `range` of this file holds exactly the bytes of `other` at
+    /// `otherOffset`; the first differing offset in this file otherwise.
+    public func firstDifference(_ range: Range<Int>, in other: ImageFile, at otherOffset: Int) throws(InputError) -> Int? {
+        guard range.upperBound <= size else { return min(size, range.lowerBound) }
+        guard otherOffset + range.count <= other.size else { return range.lowerBound }
+        let mine = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.copyChunk, alignment: 4096)
+        let theirs = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.copyChunk, alignment: 4096)
+        defer {
+            mine.deallocate()
+            theirs.deallocate()
+        }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let count = min(Self.copyChunk, range.upperBound - offset)
+            var failure: Int32 = 0
+            let a = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: mine[0..<count]), at: offset, failure: &failure)
+            if failure != 0 { throw InputError(path: path, offset: offset, reason: "cannot read: \(String(cString: strerror(failure)))") }
+            let otherAt = otherOffset + (offset - range.lowerBound)
+            let b = Self.preadFully(other.fd, into: UnsafeMutableRawBufferPointer(rebasing: theirs[0..<count]), at: otherAt, failure: &failure)
+            if failure != 0 { throw InputError(path: other.path, offset: otherAt, reason: "cannot read: \(String(cString: strerror(failure)))") }
+            guard a == count, b == count else { return offset + min(a, b) }
+            if let left = mine.baseAddress, let right = theirs.baseAddress, memcmp(left, right, count) == 0 {
+                offset += count
+                continue
+            }
+            for index in 0..<count where mine[index] != theirs[index] { return offset + index }
+            offset += count
+        }
+        return nil
+    }
+}

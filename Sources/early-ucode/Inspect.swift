@@ -1,0 +1,88 @@
+import ArgumentParser
+import EarlyUcode
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the early part of an initrd and which microcode Linux and Xen would load from it.",
+        discussion: """
+            Walks the uncompressed front of IMAGE as Linux's early loader and Xen's ucode=scan do, \
+            and stops where it ends: a compressed main archive is never decompressed (only its first \
+            names are looked at). Shows each early archive, each microcode member and the updates in \
+            it, members the loaders never use, and what follows. For each CPU (default: this host's) \
+            it shows the update Linux 6.1 and Xen 4.17 would take, and for this host's CPUs how that \
+            compares with the running revision. IMAGE may also be a microcode cpio or a bare vendor \
+            file. Exits 1, after the report, when a microcode member is malformed.
+            """)
+
+    @Argument(help: ArgumentHelp("The initrd, microcode cpio or microcode file to inspect.", valueName: "IMAGE"))
+    var image: String
+
+    @Option(name: .customLong("cpu"), help: ArgumentHelp(
+        "Predict for this CPU: signature (0x50654 or 06-55-04), optional Intel platform flags (repeatable).",
+        valueName: "SIG[,PF]"))
+    var cpus: [String] = []
+
+    @Flag(help: "Predict for this host's CPUs (the default; combines with --cpu).")
+    var host = false
+
+    @Option(help: ArgumentHelp("Read this host's CPUs from this file.", valueName: "FILE"))
+    var cpuinfo: String = HostCPUs.defaultCPUInfo
+
+    @Option(help: ArgumentHelp("Read per-CPU microcode details from this sysfs folder.", valueName: "DIR"))
+    var sysfs: String = HostCPUs.defaultSysfs
+
+    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
+    var json = false
+
+    func validate() throws {
+        for cpu in cpus where CPUTarget(parsing: cpu) == nil {
+            throw ValidationError("--cpu \(cpu): expected SIG[,PF], e.g. 0x50654 or 0x50654,0x80")
+        }
+    }
+
+    func run() throws {
+        var problem: InputError?
+        try Console.reporting {
+            let inspection = try ImageInspection.inspect(path: image, cpus: try inspectedCPUs())
+            let report = InspectReport(inspection)
+            if json {
+                try Console.json(report)
+            } else {
+                for line in report.lines { Console.out(line) }
+                for note in report.notes { Console.note(note) }
+            }
+            problem = inspection.firstProblem
+        }
+        if let problem {
+            Console.error(problem.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// The host's CPUs (with their running revisions) unless only --cpu is
+    /// given; a named CPU the host has gets the host's revision.
+    private func inspectedCPUs() throws -> [InspectedCPU] {
+        let wantsHost = host || cpus.isEmpty
+        let hostCPUs: HostCPUs? = wantsHost
+            ? try HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs)
+            : try? HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs)
+        var result: [InspectedCPU] = []
+        func add(_ cpu: InspectedCPU) { if !result.contains(cpu) { result.append(cpu) } }
+        if wantsHost, let hostCPUs {
+            for group in hostCPUs.groups {
+                guard let vendor = Vendor(rawValue: group.vendorID) else { continue }
+                add(InspectedCPU(signature: group.signature, platforms: vendor == .intel ? group.platforms : nil, vendor: vendor,
+                                 runningRevision: group.revision, isHost: true))
+            }
+        }
+        for target in cpus.compactMap(CPUTarget.init(parsing:)) {
+            let match = hostCPUs?.groups.first { group in
+                group.signature == target.signature && (target.platforms == nil || group.platforms == nil || group.platforms == target.platforms)
+            }
+            add(InspectedCPU(signature: target.signature, platforms: target.platforms ?? match?.platforms,
+                             vendor: match.flatMap { Vendor(rawValue: $0.vendorID) },
+                             runningRevision: match?.revision, isHost: match != nil))
+        }
+        return result
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import EarlyUcode
+import FoundationEssentials
+
+struct Rebuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace the early microcode of an initrd in place, keeping everything else.",
+        discussion: """
+            Writes a new early microcode archive (selected as build selects) at the front of IMAGE. \
+            Other early archives (ACPI tables, firmware) stay; microcode members in them are removed so \
+            nothing is shadowed; the main archive is copied byte for byte. With --none the early \
+            microcode is only removed. IMAGE.tmp is written under a lock (.IMAGE.lock), read back and \
+            checked, synced, and renamed over IMAGE; the old image is kept as IMAGE.bak. An image whose \
+            front is not understood (truncated cpio, compressed early part, a bare blob) is refused and \
+            nothing changes.
+            """)
+
+    @Argument(help: ArgumentHelp("The initrd to rebuild.", valueName: "IMAGE"))
+    var image: String
+
+    @OptionGroup var source: SourceOptions
+    @OptionGroup var selection: SelectionOptions
+
+    @Flag(help: "Remove the early microcode instead of replacing it (the way back).")
+    var none = false
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the rebuilt image here instead of replacing IMAGE.", valueName: "OUT"))
+    var output: String?
+
+    @Flag(help: "Do not keep the replaced file as FILE.bak.")
+    var noBackup = false
+
+    func validate() throws {
+        if none && (selection.all || selection.host || !selection.cpus.isEmpty || selection.vendor != nil || !selection.exclusions.isEmpty
+            || !source.firmwareDirs.isEmpty || !source.paths.isEmpty) {
+            throw ValidationError("--none removes early microcode; it takes no selection or source options")
+        }
+        if output == "-" { throw ValidationError("-o -: rebuild writes a file, not standard output") }
+    }
+
+    func run() throws {
+        try Console.reporting(rebuild)
+    }
+
+    private func rebuild() throws {
+        var archive: EarlyArchive?
+        var plan: BuildJob.Plan?
+        if !none {
+            let job = BuildJob(
+                sources: source.sources,
+                skipInvalid: source.skipInvalid,
+                request: try selection.request(),
+                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment))
+            let built = try job.plan()
+            for problem in built.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
+            if built.catalog.isEmpty { throw CLIError(source.nothingFoundMessage()) }
+            guard let made = built.archive else {
+                for note in built.selection.notes { Console.note(note) }
+                Console.err("early-ucode: no microcode applies to the selected CPUs; \(image) left unchanged (--none removes early microcode)")
+                return
+            }
+            archive = made
+            plan = built
+        }
+        let result = try ImageRebuild.run(image: image, archive: archive,
+                                          options: ImageRebuild.Options(output: output, keepBackup: !noBackup))
+        let target = result.output
+        if !result.changed {
+            Console.out("\(target): unchanged: \(result.unchangedReason ?? "nothing to do")")
+        } else {
+            Console.out("rebuilt \(target): \(result.size) bytes (was \(result.oldSize))")
+            if let plan {
+                let report = plan.report(output: target, size: result.newArchiveSize)
+                Console.out("  new early archive: \(result.newArchiveSize) bytes at offset 0")
+                for member in report.members {
+                    let count = report.updates.filter { ($0.vendor == "intel") == member.name.hasSuffix("GenuineIntel.bin") }.count
+                    Console.out("    \(member.name): \(count) update\(count == 1 ? "" : "s"), \(member.size) bytes at offset \(member.dataOffset)")
+                }
+            }
+            for removed in result.removed { Console.out("  removed \(removed.name) (was at offset \(removed.offset))") }
+            if result.kept > 0 { Console.out("  kept \(result.kept) other early archive\(result.kept == 1 ? "" : "s") byte for byte") }
+            if result.rewritten > 0 { Console.out("  rewrote \(result.rewritten) early archive\(result.rewritten == 1 ? " without its" : "s without their") microcode") }
+            if result.dropped > 0 { Console.out("  dropped \(result.dropped) early microcode archive\(result.dropped == 1 ? "" : "s")") }
+            switch result.main.kind {
+            case .nothing: Console.out("  main archive: none")
+            default: Console.out("  main archive: \(result.main.description) (was at \(result.oldMain.offset)), copied byte for byte")
+            }
+            if let backup = result.backup { Console.out("  old image kept as \(backup)") }
+        }
+        for note in result.notes { Console.note(note) }
+        for note in plan?.selection.notes ?? [] { Console.note(note) }
+    }
+}

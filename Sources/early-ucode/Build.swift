@@ -41,7 +41,7 @@ struct Build: ParsableCommand {
     }
 
     private func build() throws {
-            let config = try settings.load()
+            let config = try settings.load(trust: source.trust)
             guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto) else {
                 // Turned off by the administrator: not an error, and the hook relies on exit 0 here.
                 if json { try Console.json(DisabledReport(disabledBy: config.path ?? EarlyUcodeConfig.defaultPath)) }

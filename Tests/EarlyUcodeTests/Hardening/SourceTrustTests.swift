@@ -150,4 +150,56 @@ struct SourceTrustTests {
         #expect(allowed.status == 0, "\(allowed.stderr)")
         if command == "build" { #expect(FileManager.default.fileExists(atPath: output)) }
     }
+
+    /// The configuration chooses what goes into the boot path, so it is
+    /// held to the same rule; --allow-insecure-sources covers it too.
+    @Test(.enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built"), arguments: ["build", "list"])
+    func configFileIsCheckedToo(_ command: String) throws {
+        let scratch = try HostileScratch()
+        let (dir, _) = try Self.firmware(scratch)
+        let config = scratch.file("early-ucode.conf")
+        try HostileFabricate.write(Array("EARLY_UCODE=all\n".utf8), to: config, mode: 0o646)
+        let output = scratch.file("early.cpio")
+        let arguments = [command, "--config", config, "--firmware-dir", dir] + (command == "build" ? ["-o", output] : [])
+
+        let refused = try HardeningCLI.run(arguments, in: scratch.path)
+        #expect(refused.status == 1)
+        #expect(refused.errorLines == [
+            "early-ucode: error: \(config): refusing to read as root: it is writable by all users (mode 646); "
+                + "fix with `chmod go-w \(config)`, or pass --allow-insecure-sources",
+        ], "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+
+        let allowed = try HardeningCLI.run(arguments + ["--allow-insecure-sources"], in: scratch.path)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        try HostileFabricate.setMode(config, 0o644)
+        let fixed = try HardeningCLI.run(arguments, in: scratch.path)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+    }
+
+    /// `rebuild` writes into /boot from the same sources: same rule, and
+    /// the image is left as it was.
+    @Test(.enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built"))
+    func rebuildRefusesInsecureSources() throws {
+        let scratch = try HostileScratch()
+        let (dir, file) = try Self.firmware(scratch)
+        try HostileFabricate.setMode(file, 0o666)
+        // An initrd of one empty newc archive: header, name, trailer.
+        func newc(_ name: String, mode: UInt32) -> [UInt8] {
+            let fields: [UInt32] = [1, mode, 0, 0, 1, 0, 0, 0, 0, 0, 0, UInt32(name.utf8.count + 1), 0]
+            var bytes = Array("070701".utf8) + fields.flatMap { Array(Hex.padded(String($0, radix: 16), to: 8).utf8) }
+            bytes += Array(name.utf8) + [0]
+            while bytes.count % 4 != 0 { bytes.append(0) }
+            return bytes
+        }
+        let image = scratch.file("initrd.img")
+        let original = newc("init", mode: 0o100755) + newc("TRAILER!!!", mode: 0)
+        try HostileFabricate.write(original, to: image)
+        let refused = try HardeningCLI.run(["rebuild", image, "--cpu", "0x50654,0x01", "--firmware-dir", dir], in: scratch.path)
+        #expect(refused.status == 1)
+        #expect(refused.errorLines.count == 1, "\(refused.stderr)")
+        #expect(refused.errorLines.first?.contains("refusing to read as root") == true, "\(refused.stderr)")
+        #expect(HostileFabricate.read(image) == original)
+        #expect(try scratch.contents() == ["initrd.img", "intel-ucode"])
+    }
 }

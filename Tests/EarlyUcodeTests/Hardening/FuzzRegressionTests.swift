@@ -96,3 +96,28 @@ extension String {
         }.joined(separator: "\n")
     }
 }
+
+/// Found by the hostile corpus (cpio/nul-padding-then-truncated): a header
+/// cut short after zero padding, at an aligned offset, was reported as a
+/// header "at an offset that is not a multiple of 4".
+@Suite("Hostile-corpus regressions")
+struct HostileCorpusRegressionTests {
+    @Test func truncatedHeaderAfterPaddingIsCalledTruncated() throws {
+        func field(_ value: Int) -> [UInt8] { Array(Hex.padded(String(value, radix: 16), to: 8).utf8) }
+        func newc(_ name: String, mode: Int) -> [UInt8] {
+            var bytes = Array("070701".utf8)
+            for value in [1, mode, 0, 0, 1, 0, 0, 0, 0, 0, 0, name.utf8.count + 1, 0] { bytes += field(value) }
+            bytes += Array(name.utf8) + [0]
+            while bytes.count % 4 != 0 { bytes.append(0) }
+            return bytes
+        }
+        let archive = newc("kernel", mode: 0o40755) + newc("TRAILER!!!", mode: 0)
+        let image = archive + [UInt8](repeating: 0, count: 12) + archive.prefix(55)
+        let scratch = try HostileScratch()
+        try HostileFabricate.write(image, to: scratch.file("initrd"))
+        let file = try ImageFile(path: scratch.file("initrd"))
+        let error = try #require(throws: InputError.self) { try BootImage.read(file) }
+        #expect(error.offset == archive.count + 12)
+        #expect(error.reason == "truncated cpio header: 55 bytes left, a header has 110")
+    }
+}

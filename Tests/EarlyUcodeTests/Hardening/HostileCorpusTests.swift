@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import EarlyUcode
+
 /// One malformed input of Corpus/ and what the binary must do with it
 /// (Corpus/MANIFEST.tsv, written by scripts/make-hostile-corpus).
 struct HostileCase: Sendable, CustomTestStringConvertible {
@@ -9,11 +11,13 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         case microcode
         /// `detect --cpuinfo FILE --sysfs /nonexistent`
         case cpuinfo
-        /// An early archive. The walker (`inspect`) does not exist yet, so
-        /// these run through `build` like microcode: a cpio is not
-        /// microcode, so they must fail just as cleanly. When `inspect`
-        /// lands, run them through it and fill in their positions.
+        /// `inspect --cpu 0x50654,0x01 FILE`: the early-archive walker.
         case image
+        /// `build --config FILE -o OUT`: the configuration is read first.
+        case config
+        /// A grub.cfg, parsed in-process: `check` reports its problems
+        /// among other findings, not as one error line.
+        case grub
     }
 
     var file: String
@@ -60,7 +64,7 @@ struct HostileCorpusTests {
     /// exactly one `early-ucode: error:` line naming the file and where the
     /// problem is, nothing on stdout, nothing written or left behind, in
     /// under a second.
-    @Test(arguments: HostileCase.all)
+    @Test(arguments: HostileCase.all.filter { $0.kind != .grub })
     func failsCleanly(_ hostile: HostileCase) throws {
         let scratch = try HostileScratch()
         // A copy in a private folder: the source check as root then judges
@@ -71,9 +75,12 @@ struct HostileCorpusTests {
         let bytes = try #require(HostileFabricate.read(HostileCase.directory + "/" + hostile.file), "missing \(hostile.file)")
         try HostileFabricate.write(bytes, to: input)
 
-        let arguments = switch hostile.kind {
-        case .microcode, .image: ["build", "--all", "-o", scratch.file("out.cpio"), input]
+        let arguments: [String] = switch hostile.kind {
+        case .microcode: ["build", "--all", "-o", scratch.file("out.cpio"), input]
         case .cpuinfo: ["detect", "--cpuinfo", input, "--sysfs", "/nonexistent"]
+        case .image: ["inspect", "--cpu", "0x50654,0x01", input]
+        case .config: ["build", "--config", input, "-o", scratch.file("out.cpio")]
+        case .grub: []
         }
         let outcome = try HardeningCLI.run(arguments, in: scratch.path)
 
@@ -98,5 +105,19 @@ struct HostileCorpusTests {
         }
         let left = try scratch.contents()
         #expect(left == [name], "left behind: \(left)")
+    }
+
+    /// grub.cfg cases: an error with its line, on one line, quickly.
+    @Test(arguments: HostileCase.all.filter { $0.kind == .grub })
+    func grubConfigFailsCleanly(_ hostile: HostileCase) throws {
+        let bytes = try #require(HostileFabricate.read(HostileCase.directory + "/" + hostile.file), "missing \(hostile.file)")
+        let started = ContinuousClock.now
+        let error = try #require(throws: InputError.self) { try GrubConfig(bytes, path: hostile.file) }
+        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(error.path == hostile.file)
+        #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f })
+        if let expect = hostile.expect, expect.hasPrefix("line ") {
+            #expect(error.line.map { "line \($0)" } == expect, "\(error)")
+        }
     }
 }

@@ -54,3 +54,39 @@ public enum Fuzzer {
         return (buffer, padding..<(padding + bytes.count))
     }
 }
+
+/// One file the inputs are written to, for code that reads files by path
+/// (the image walker uses pread). It is unlinked at once and reached
+/// through /proc/self/fd, so nothing is left behind, even after a crash.
+public final class ScratchFile {
+    private let fd: Int32
+    public let path: String
+
+    public init() {
+        var template = Array("/dev/shm/early-ucode-fuzz.XXXXXX".utf8CString)
+        var fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        if fd < 0 {
+            template = Array("/tmp/early-ucode-fuzz.XXXXXX".utf8CString)
+            fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        }
+        Fuzzer.require(fd >= 0, "cannot create a scratch file")
+        template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
+        self.fd = fd
+        path = "/proc/self/fd/\(fd)"
+    }
+
+    /// Makes the file hold exactly `bytes`.
+    public func replaceContents(with bytes: [UInt8]) {
+        Fuzzer.require(ftruncate(fd, 0) == 0, "ftruncate failed")
+        var written = 0
+        bytes.withUnsafeBytes { raw in
+            while written < raw.count, let base = raw.baseAddress {
+                let done = pwrite(fd, base + written, raw.count - written, off_t(written))
+                if done <= 0 { break }
+                written += done
+            }
+        }
+        Fuzzer.require(written == bytes.count, "short write to the scratch file")
+    }
+}
+

@@ -48,6 +48,18 @@ struct SpecialFileTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.file("out.cpio")))
     }
 
+    @Test(arguments: [Input.fifo, .device, .directory])
+    func asImage(_ input: Input) throws {
+        let scratch = try HostileScratch()
+        let path = try Self.make(input, in: scratch)
+        for command in [["inspect", "--cpu", "0x50654,0x01", path], ["rebuild", "--none", path]] {
+            let outcome = try HardeningCLI.run(command, in: scratch.path)
+            #expect(outcome.status == 1, "\(command[0]): \(outcome.stderr)")
+            #expect(outcome.errorLines.count == 1, "\(command[0]): \(outcome.stderr)")
+            #expect(outcome.seconds < 5, "\(command[0]) must not wait on \(input)")
+        }
+    }
+
     /// In a firmware folder a FIFO is skipped like any non-file, and the
     /// rest is built.
     @Test func fifoInAFirmwareFolderIsSkipped() throws {

@@ -202,4 +202,24 @@ struct SourceTrustTests {
         #expect(HostileFabricate.read(image) == original)
         #expect(try scratch.contents() == ["initrd.img", "intel-ucode"])
     }
+
+    /// `grub` has no source options: its way around is --no-config.
+    @Test(.enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built"))
+    func grubStatusRefusesAnInsecureConfig() throws {
+        let scratch = try HostileScratch()
+        let config = scratch.file("early-ucode.conf")
+        try HostileFabricate.write(Array("EARLY_UCODE_XEN=yes\n".utf8), to: config)
+        try HostileFabricate.setOwner(config, uid: Self.nobody)
+        let grubDir = try scratch.directory("grub.d")
+        let arguments = ["grub", "status", "--grub-defaults-dir", grubDir, "--grub-defaults-file", scratch.file("grub")]
+        let refused = try HardeningCLI.run(arguments + ["--config", config], in: scratch.path)
+        #expect(refused.status == 1)
+        #expect(refused.errorLines == [
+            "early-ucode: error: \(config): refusing to read as root: it is owned by uid 65534, not root; "
+                + "fix with `chown root:root \(config)`, or pass --no-config",
+        ], "\(refused.stderr)")
+        let without = try HardeningCLI.run(arguments + ["--no-config"], in: scratch.path)
+        #expect(without.status == 0, "\(without.stderr)")
+    }
 }
+

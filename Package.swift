@@ -29,7 +29,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EarlyUcodeTests",
-            dependencies: ["EarlyUcode"]
+            dependencies: ["EarlyUcode"],
+            // Inputs the tests read from disk, not sources or resources.
+            exclude: ["Corpus"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -41,7 +41,7 @@ struct Build: ParsableCommand {
     }
 
     private func build() throws {
-            let config = try settings.load()
+            let config = try settings.load(trust: source.trust)
             guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto) else {
                 // Turned off by the administrator: not an error, and the hook relies on exit 0 here.
                 if json { try Console.json(DisabledReport(disabledBy: config.path ?? EarlyUcodeConfig.defaultPath)) }
@@ -52,7 +52,8 @@ struct Build: ParsableCommand {
                 sources: source.sources(config: config),
                 skipInvalid: source.skipInvalid,
                 request: request,
-                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment))
+                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
+                sourceTrust: source.trust)
             let plan = try job.plan()
             for problem in plan.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
             if plan.catalog.isEmpty {

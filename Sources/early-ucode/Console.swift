@@ -5,8 +5,12 @@ import FoundationEssentials
 /// All terminal output: stdout for results, stderr for diagnostics, one
 /// line per problem, and the exit status chosen once.
 enum Console {
-    static func out(_ line: String) { emit(line + "\n", fd: 1) }
-    static func err(_ line: String) { emit(line + "\n", fd: 2) }
+    /// One line each: names and values printed here come from inputs
+    /// (member names in an image, vendor_id in cpuinfo, file names), so
+    /// their control characters and newlines are shown escaped; an input
+    /// cannot drive the terminal or fake a line of its own.
+    static func out(_ line: String) { emit(OneLine.escaped(line) + "\n", fd: 1) }
+    static func err(_ line: String) { emit(OneLine.escaped(line) + "\n", fd: 2) }
 
     /// Writes with write(2): the C stdio globals are not concurrency-safe in
     /// Swift 6, and a failed write to a closed pipe must not crash.
@@ -18,13 +22,15 @@ enum Console {
 
     static func note(_ line: String) { err("early-ucode: note: " + line) }
     static func warning(_ line: String) { err("early-ucode: warning: " + line) }
+    /// One line whatever the message quotes (file names, input bytes).
     static func error(_ line: String) { err("early-ucode: error: " + line) }
 
     static func json(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        out(String(decoding: data, as: UTF8.self))
+        // Several lines by design; the encoder has escaped every control character in the values.
+        emit(String(decoding: data, as: UTF8.self) + "\n", fd: 1)
     }
 
     /// Runs a command body; every library error becomes one line on stderr

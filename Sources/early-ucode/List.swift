@@ -14,10 +14,10 @@ struct List: ParsableCommand {
 
     func run() throws {
         try Console.reporting {
-            let config = try settings.load()
+            let config = try settings.load(trust: source.trust)
             // EARLY_UCODE=no: show everything found, nothing selected, and say why.
             let request = try selection.request(config: config) ?? SelectionRequest(scope: .cpus([]))
-            let job = BuildJob(sources: source.sources(config: config), skipInvalid: source.skipInvalid, request: request)
+            let job = BuildJob(sources: source.sources(config: config), skipInvalid: source.skipInvalid, request: request, sourceTrust: source.trust)
             let plan = try job.plan()
             var report = ListReport(catalog: plan.catalog, selection: plan.selection)
             if !selection.isExplicit && config.scope == .no {

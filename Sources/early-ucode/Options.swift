@@ -13,6 +13,11 @@ struct SourceOptions: ParsableArguments {
     @Flag(help: "Report malformed microcode files and go on without them.")
     var skipInvalid = false
 
+    @Flag(help: ArgumentHelp(
+        "Read sources and the configuration file even if users other than root could have written them.",
+        discussion: "As root, early-ucode refuses a microcode file or folder, or the configuration file, that is not owned by root or is writable by group or others, or sits in such a folder (symbolic links resolved)."))
+    var allowInsecureSources = false
+
     @Argument(help: ArgumentHelp("Microcode files or folders to read instead of the system's.", valueName: "SOURCE"))
     var paths: [String] = []
 
@@ -23,6 +28,9 @@ struct SourceOptions: ParsableArguments {
     }
 
     var usesSystemDefaults: Bool { firmwareDirs.isEmpty && paths.isEmpty }
+
+    /// Checked only when running as root.
+    var trust: SourceTrust? { SourceTrust.whenRoot(allowInsecure: allowInsecureSources) }
 }
 
 /// Which CPUs to build for.
@@ -112,9 +120,17 @@ struct ConfigOptions: ParsableArguments {
         if noConfig && config != nil { throw ValidationError("--config and --no-config cannot be combined") }
     }
 
-    func load() throws -> EarlyUcodeConfig {
+    /// Reads the configuration; as root, only from a file no other user
+    /// could have written (it chooses what goes into the boot path). The
+    /// commands with source options pass theirs, so --allow-insecure-sources
+    /// covers the file too; the others offer --no-config as the way around.
+    func load(trust: SourceTrust? = SourceTrust.whenRoot(allowInsecure: false).map {
+        SourceTrust(owner: $0.owner, overrideHint: "--no-config")
+    }) throws -> EarlyUcodeConfig {
         if noConfig { return EarlyUcodeConfig() }
-        return try EarlyUcodeConfig.load(config ?? EarlyUcodeConfig.defaultPath, required: config != nil)
+        let path = config ?? EarlyUcodeConfig.defaultPath
+        try trust?.check(path)
+        return try EarlyUcodeConfig.load(path, required: config != nil)
     }
 }
 

@@ -50,7 +50,8 @@ struct Rebuild: ParsableCommand {
                 sources: source.sources,
                 skipInvalid: source.skipInvalid,
                 request: try selection.request(),
-                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment))
+                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
+                sourceTrust: source.trust)
             let built = try job.plan()
             for problem in built.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
             if built.catalog.isEmpty { throw CLIError(source.nothingFoundMessage()) }

@@ -122,6 +122,12 @@ public struct BootImage: Sendable {
             } else if walk.archives.isEmpty && next == 0, let vendor = bareBlobVendor(head) {
                 return BootImage(path: image.path, size: image.size, kind: .bareBlob(vendor), walk: walk,
                                  earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), microcode: [], notes: [])
+            } else if (EarlyCPIOWalker.isMagic(head) || head.starts(with: "0707".utf8)), next % 4 == 0,
+                      image.size - next <= CPIOMember.headerSize {
+                // Aligned, but the walk stopped because too few bytes were left
+                // for a header (after zero padding): cut short, not misplaced.
+                throw InputError(path: image.path, offset: next, reason:
+                    "truncated cpio header: \(image.size - next) bytes left, a header has \(CPIOMember.headerSize)")
             } else if EarlyCPIOWalker.isMagic(head) || head.starts(with: "0707".utf8) {
                 throw InputError(path: image.path, offset: next, reason:
                     "cpio header at an offset that is not a multiple of 4: the kernel's unpacker rejects it")

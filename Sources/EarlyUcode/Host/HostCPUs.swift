@@ -120,7 +120,7 @@ public struct HostCPUs: Sendable, Equatable {
                 throw InputError(path: path, offset: offset, line: lineNumber, reason: "line has no key before ':'")
             }
             guard fields[key] == nil else {
-                throw InputError(path: path, offset: offset, line: lineNumber, reason: "'\(key)' appears twice for one CPU")
+                throw InputError(path: path, offset: offset, line: lineNumber, reason: "\(key.prefix(40).debugDescription) appears twice for one CPU")
             }
             fields[key] = (value, lineNumber)
         }
@@ -166,15 +166,24 @@ public struct HostCPUs: Sendable, Equatable {
                           signature: signature, revision: revision, platforms: nil)
     }
 
-    /// Distinct CPUs, in order of their first logical CPU.
+    /// Distinct CPUs, in order of their first logical CPU. Indexed by key,
+    /// not searched: a hostile --cpuinfo can list a million CPUs, each
+    /// different, and a linear search per CPU would take hours.
     public var groups: [CPUGroup] {
+        struct Key: Hashable {
+            var vendorID: String
+            var signature: CPUSignature
+            var platforms: PlatformFlags?
+            var revision: UInt32?
+        }
         var groups: [CPUGroup] = []
+        var index: [Key: Int] = [:]
         for cpu in cpus.sorted(by: { $0.number < $1.number }) {
-            if let index = groups.firstIndex(where: {
-                $0.vendorID == cpu.vendorID && $0.signature == cpu.signature && $0.platforms == cpu.platforms && $0.revision == cpu.revision
-            }) {
-                groups[index].cpus.append(cpu.number)
+            let key = Key(vendorID: cpu.vendorID, signature: cpu.signature, platforms: cpu.platforms, revision: cpu.revision)
+            if let found = index[key] {
+                groups[found].cpus.append(cpu.number)
             } else {
+                index[key] = groups.count
                 groups.append(CPUGroup(vendorID: cpu.vendorID, signature: cpu.signature, family: cpu.family, model: cpu.model,
                                        stepping: cpu.stepping, platforms: cpu.platforms, revision: cpu.revision, cpus: [cpu.number]))
             }
@@ -182,30 +191,33 @@ public struct HostCPUs: Sendable, Equatable {
         return groups
     }
 
-    /// Signatures whose logical CPUs do not all run one revision.
+    /// Signatures whose logical CPUs do not all run one revision (indexed,
+    /// as `groups` is, to stay linear on hostile input).
     public var mixedRevisions: [MixedRevisions] {
-        var result: [MixedRevisions] = []
-        for signature in Set(cpus.map(\.signature)).sorted() {
-            var byRevision: [(revision: UInt32?, cpus: [Int])] = []
-            for cpu in cpus.filter({ $0.signature == signature }).sorted(by: { $0.number < $1.number }) {
-                if let index = byRevision.firstIndex(where: { $0.revision == cpu.revision }) {
-                    byRevision[index].cpus.append(cpu.number)
-                } else {
-                    byRevision.append((cpu.revision, [cpu.number]))
-                }
+        var bySignature: [CPUSignature: [(revision: UInt32?, cpus: [Int])]] = [:]
+        var revisionIndex: [CPUSignature: [UInt32?: Int]] = [:]
+        for cpu in cpus.sorted(by: { $0.number < $1.number }) {
+            if let found = revisionIndex[cpu.signature, default: [:]][cpu.revision] {
+                bySignature[cpu.signature, default: []][found].cpus.append(cpu.number)
+            } else {
+                revisionIndex[cpu.signature, default: [:]][cpu.revision] = bySignature[cpu.signature, default: []].count
+                bySignature[cpu.signature, default: []].append((cpu.revision, [cpu.number]))
             }
-            if byRevision.count > 1 { result.append(MixedRevisions(signature: signature, revisions: byRevision)) }
         }
-        return result
+        return bySignature.keys.sorted().compactMap { signature in
+            guard let revisions = bySignature[signature], revisions.count > 1 else { return nil }
+            return MixedRevisions(signature: signature, revisions: revisions)
+        }
     }
 
     /// What to build for: each distinct CPU of a vendor we know.
     public var targets: [CPUTarget] {
         var targets: [CPUTarget] = []
+        var seen: Set<CPUTarget> = []
         for cpu in cpus {
             guard let vendor = cpu.vendor else { continue }
             let target = CPUTarget(signature: cpu.signature, platforms: vendor == .intel ? cpu.platforms : nil, vendor: vendor)
-            if !targets.contains(target) { targets.append(target) }
+            if seen.insert(target).inserted { targets.append(target) }
         }
         return targets
     }

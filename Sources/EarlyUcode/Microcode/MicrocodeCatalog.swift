@@ -49,11 +49,24 @@ public enum MicrocodeFormat: Sendable, Equatable {
         if AMDContainer.looksLikeContainer(all) { return .amdContainer }
         // Header version 1 is how every Intel update starts; let the parser say what is wrong with the rest.
         if all.count >= 4 && all.unsafeU32(at: all.startIndex) == 1 { return .intelBinary }
-        // Binary microcode always has NUL bytes in its first header; text never does.
-        if !all.prefix(4096).contains(0) {
+        // Binary microcode always has NUL bytes in its first header; text
+        // never does, nor other control bytes, nor 0xfe/0xff (never in
+        // UTF-8). Without the latter, a damaged file of 0xff bytes would be
+        // skipped as "text" instead of reported.
+        if !all.prefix(4096).contains(where: looksBinary) {
             return IntelDatText.looksLikeDat(all) ? .intelText : .notMicrocode("text file, not microcode")
         }
         return .unknownBinary
+    }
+
+    /// A byte no text file holds: C0 controls other than tab, newline,
+    /// vertical tab, form feed, carriage return and escape; DEL; 0xfe, 0xff.
+    static func looksBinary(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x09...0x0d, 0x1b: false
+        case 0x00...0x1f, 0x7f, 0xfe, 0xff: true
+        default: false
+        }
     }
 }
 
@@ -79,18 +92,22 @@ public struct MicrocodeCatalog: Sendable {
     /// Reads every source. A malformed file stops the load with its error
     /// (the first in source order), unless `skipInvalid`, which records it
     /// and goes on. Files are read and checked in parallel; the result does
-    /// not depend on it.
-    public static func load(_ sources: [MicrocodeSource], skipInvalid: Bool = false) throws -> MicrocodeCatalog {
+    /// not depend on it. With `trust`, every file and folder is checked
+    /// before it is read, and one that fails stops the load whatever
+    /// `skipInvalid` says: it is not damaged but possibly planted.
+    public static func load(_ sources: [MicrocodeSource], skipInvalid: Bool = false, trust: SourceTrust? = nil) throws -> MicrocodeCatalog {
         var catalog = MicrocodeCatalog()
         var files: [(path: String, explicit: Bool)] = []
+        var trusted: Set<String> = []
         for source in sources {
             switch source {
             case .file(let path):
+                try trust?.check(path, skipping: &trusted)
                 files.append((path, true))
             case .directory(let path, let required):
                 switch FileIO.resolvedKind(path) {
                 case .directory:
-                    break
+                    try trust?.check(path, skipping: &trusted)
                 case .missing where !required:
                     continue
                 case .missing:
@@ -109,6 +126,7 @@ public struct MicrocodeCatalog: Sendable {
                     }
                     switch FileIO.resolvedKind(file) {
                     case .regular:
+                        try trust?.check(file, skipping: &trusted)
                         files.append((file, false))
                     case .directory:
                         catalog.skipped.append(SkippedFile(path: file, reason: "directory (not searched)"))

@@ -6,12 +6,18 @@ public struct BuildJob: Sendable {
     public var request: SelectionRequest
     /// `SOURCE_DATE_EPOCH`, when set.
     public var sourceDateEpoch: Int?
+    /// Who may have written the sources; nil reads whatever it is given.
+    public var sourceTrust: SourceTrust?
 
-    public init(sources: [MicrocodeSource], skipInvalid: Bool = false, request: SelectionRequest, sourceDateEpoch: Int? = nil) {
+    public init(
+        sources: [MicrocodeSource], skipInvalid: Bool = false, request: SelectionRequest, sourceDateEpoch: Int? = nil,
+        sourceTrust: SourceTrust? = nil
+    ) {
         self.sources = sources
         self.skipInvalid = skipInvalid
         self.request = request
         self.sourceDateEpoch = sourceDateEpoch
+        self.sourceTrust = sourceTrust
     }
 
     public struct Plan: Sendable {
@@ -48,7 +54,7 @@ public struct BuildJob: Sendable {
     }
 
     public func plan() throws -> Plan {
-        let catalog = try MicrocodeCatalog.load(sources, skipInvalid: skipInvalid)
+        let catalog = try MicrocodeCatalog.load(sources, skipInvalid: skipInvalid, trust: sourceTrust)
         let selection = Selection(catalog: catalog, request: request)
         let mtime = sourceDateEpoch ?? selection.newestDate?.secondsSinceEpoch ?? 0
         return Plan(catalog: catalog, selection: selection, mtime: mtime)

@@ -111,8 +111,16 @@ public final class FileLock {
     private var fd: Int32
 
     public init(path: String) throws(FileError) {
-        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        // O_NONBLOCK: a FIFO planted at the lock's name must not hang the
+        // open; it is refused below with anything else not a plain file.
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .errno(path, "cannot open lock file") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            fd = -1
+            throw FileError(path: path, reason: "lock file exists and is not a regular file; remove it")
+        }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             let code = errno

@@ -18,7 +18,7 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
         FileError(path: path, reason: "\(action): \(String(cString: strerror(code)))")
     }
 
-    public var description: String { "\(path): \(reason)" }
+    public var description: String { OneLine.escaped("\(path): \(reason)") }
 }
 
 public enum FileKind: Sendable, Equatable {
@@ -33,7 +33,10 @@ public enum FileIO {
     /// Reads a whole regular file with plain read(2): one allocation, one
     /// copy from the kernel.
     public static func read(_ path: String, limit: Int = defaultReadLimit) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO named as an input would otherwise wait
+        // for a writer forever; it is refused as not a regular file below.
+        // On regular files (and /proc, /sys) the flag changes nothing.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .errno(path, "cannot open") }
         defer { close(fd) }
         var info = stat()
@@ -204,7 +207,8 @@ extension FileIO {
             var size: Int
         }
         let opened: [Result<Opened, FileError>] = ParallelMap.map(paths) { path in
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            // O_NONBLOCK, as in read(_:limit:): a FIFO must not hang the open.
+            let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { return .failure(.errno(path, "cannot open")) }
             var info = stat()
             guard fstat(fd, &info) == 0 else {

@@ -41,7 +41,9 @@ public final class ImageFile {
 
     public init(path: String) throws(InputError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO given as the image must be refused below (not
+        // a regular file), not waited on; for regular files it changes nothing.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw InputError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {

@@ -36,6 +36,7 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         var text = path
         if let line { text += ":\(line)" }
         if let offset { text += ": offset \(offset) (\(Hex.offset(offset)))" }
-        return text + ": " + reason
+        // Paths and reasons can quote hostile bytes; keep it one line.
+        return OneLine.escaped(text + ": " + reason)
     }
 }

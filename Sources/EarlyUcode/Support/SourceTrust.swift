@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether a file that early-ucode reads as root could have been written
+/// by someone other than root. It runs on every kernel upgrade and writes
+/// what the CPU loads before anything else, so microcode a user could
+/// plant (a file they own or may write, or one in a folder where they may
+/// swap files) must not be read; package tools and sudo refuse such files
+/// for the same reason.
+///
+/// A path is trusted when, after resolving symbolic links, the file and
+/// every folder up to `/` are owned by root and writable by no group and
+/// no other user. One exception, as for `/tmp`: a folder writable by all
+/// but sticky and owned by root, because there nobody can rename or
+/// replace an entry they do not own, and the entry itself is checked.
+public struct SourceTrust: Sendable {
+    /// Who must own the file and every folder above it: root.
+    public var owner: uid_t
+    /// What the refusal tells the administrator to pass to go ahead anyway.
+    public var overrideHint: String
+
+    public init(owner: uid_t = 0, overrideHint: String = "--allow-insecure-sources") {
+        self.owner = owner
+        self.overrideHint = overrideHint
+    }
+
+    /// The policy for this process: checks only when running as root (a
+    /// user's own files are theirs to trust) and not overridden.
+    public static func whenRoot(allowInsecure: Bool) -> SourceTrust? {
+        geteuid() == 0 && !allowInsecure ? SourceTrust() : nil
+    }
+
+    /// Throws, naming `path` and the component at fault and saying how to
+    /// fix it, unless `path` is trusted. A path that does not exist passes:
+    /// reading it reports that better.
+    public func check(_ path: String) throws(InputError) {
+        var checked: Set<String> = []
+        try check(path, skipping: &checked)
+    }
+
+    /// The same, skipping folders already in `checked` and adding those it
+    /// checks: a firmware folder's files share all their ancestors.
+    public func check(_ path: String, skipping checked: inout Set<String>) throws(InputError) {
+        guard let resolved = Self.realPath(path) else { return }
+        var component = resolved
+        var isFirst = true
+        while true {
+            if !isFirst, checked.contains(component) { return }
+            try checkOne(component, isTarget: isFirst, named: path)
+            if !isFirst { checked.insert(component) }
+            isFirst = false
+            guard component != "/" else { return }
+            component = Path.split(component).directory
+        }
+    }
+
+    private func checkOne(_ component: String, isTarget: Bool, named path: String) throws(InputError) {
+        var info = stat()
+        guard lstat(component, &info) == 0 else {
+            // Gone between realpath and now: the read will say so.
+            return
+        }
+        let kind = info.st_mode & S_IFMT
+        let mode = info.st_mode & 0o7777
+        let subject = !isTarget ? "folder \(component)" : (component == path ? "it" : component)
+        let quoted = Self.shellQuoted(component)
+        func refuse(_ problem: String, fix: String) -> InputError {
+            InputError(path: path, reason: "refusing to read as root: \(subject) \(problem); fix with `\(fix)`, or pass \(overrideHint)")
+        }
+        if isTarget && kind != S_IFREG && kind != S_IFDIR && kind != S_IFLNK {
+            // A device or FIFO is never read (not a regular file); telling
+            // the administrator to chmod /dev/zero would be wrong.
+            return
+        }
+        if kind == S_IFLNK {
+            // realpath resolved every link; one here was made since.
+            throw refuse("changed into a symbolic link while being checked", fix: "ls -l \(quoted)")
+        }
+        if info.st_uid != owner {
+            throw refuse("is owned by uid \(info.st_uid), not root", fix: "chown root:root \(quoted)")
+        }
+        let groupOrOtherWrite = mode & (S_IWGRP | S_IWOTH)
+        guard groupOrOtherWrite != 0 else { return }
+        if kind == S_IFDIR, mode & S_ISVTX != 0 {
+            // Sticky and root-owned: others may add entries (each checked
+            // on its own) but not replace root's.
+            return
+        }
+        let who = groupOrOtherWrite == S_IWGRP ? "its group" : (groupOrOtherWrite == S_IWOTH ? "all users" : "its group and all users")
+        throw refuse("is writable by \(who) (mode \(String(mode, radix: 8)))", fix: "chmod go-w \(quoted)")
+    }
+
+    /// The canonical path (every symbolic link, `.` and `..` resolved), or
+    /// nil when it does not resolve.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// `text` as one shell word, for the fix the message suggests.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = text.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "/._-+,:@".unicodeScalars.contains($0)
+        }
+        guard !plain || text.isEmpty else { return text }
+        var out = "'"
+        for character in text { out += character == "'" ? "'\\''" : String(character) }
+        return out + "'"
+    }
+}

@@ -20,6 +20,7 @@ struct Rebuild: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
     @OptionGroup var selection: SelectionOptions
+    @OptionGroup var settings: ConfigOptions
 
     @Flag(help: "Remove the early microcode instead of replacing it (the way back).")
     var none = false
@@ -46,15 +47,20 @@ struct Rebuild: ParsableCommand {
         var archive: EarlyArchive?
         var plan: BuildJob.Plan?
         if !none {
+            // The same settings the initramfs hook builds with, so a rebuilt image matches a regenerated one.
+            let config = try settings.load(trust: source.trust)
+            guard let request = try selection.request(config: config) else {
+                throw CLIError("EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): nothing to build; \(image) left unchanged (--none removes early microcode, --host/--cpu/--all choose CPUs)")
+            }
             let job = BuildJob(
-                sources: source.sources,
+                sources: source.sources(config: config),
                 skipInvalid: source.skipInvalid,
-                request: try selection.request(),
+                request: request,
                 sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
                 sourceTrust: source.trust)
             let built = try job.plan()
             for problem in built.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
-            if built.catalog.isEmpty { throw CLIError(source.nothingFoundMessage()) }
+            if built.catalog.isEmpty { throw CLIError(source.nothingFoundMessage(config: config)) }
             guard let made = built.archive else {
                 for note in built.selection.notes { Console.note(note) }
                 Console.err("early-ucode: no microcode applies to the selected CPUs; \(image) left unchanged (--none removes early microcode)")

@@ -354,4 +354,31 @@ struct RebuildTests {
         let none = try ImageFixture.run(binary, ["rebuild", setup.image, "--none", "--cpu", "0x1"])
         #expect(none.status == 64)
     }
+
+    /// rebuild builds with the settings the initramfs hook uses.
+    @Test(.enabled(if: ImageFixture.binary != nil))
+    func commandLineRebuildReadsTheConfiguration() throws {
+        let binary = try #require(ImageFixture.binary)
+        let original = Self.oldEarly + ImageFixture.mainCPIO()
+        let setup = try Setup(image: original)
+        let firmware = setup.directory.file("firmware")
+        let config = setup.directory.file("early-ucode.conf")
+
+        try ImageFixture.write(Array("EARLY_UCODE=no\n".utf8), to: config)
+        let off = try ImageFixture.run(binary, ["rebuild", setup.image, "--config", config, "--firmware-dir", firmware])
+        #expect(off.status == 1)
+        #expect(off.stderr.contains("EARLY_UCODE=no"))
+        #expect(try setup.bytes() == original)
+
+        try ImageFixture.write(Array("EARLY_UCODE=auto\nEARLY_UCODE_CPUS=\"0xa00f11\"\nEARLY_UCODE_FIRMWARE_DIRS=\"\(firmware)\"\n".utf8), to: config)
+        let on = try ImageFixture.run(binary, ["rebuild", setup.image, "--config", config, "--cpuinfo", "/dev/null/none"])
+        // The host's CPU list is unreadable here: --host is implied by auto, so this must fail cleanly...
+        #expect(on.status == 1)
+        #expect(try setup.bytes() == original)
+        // ...while naming the CPU on the command line uses the configuration's firmware folder.
+        let named = try ImageFixture.run(binary, ["rebuild", setup.image, "--config", config, "--cpu", "0xa00f11"])
+        #expect(named.status == 0, "\(named.stderr)")
+        let inspect = try ImageFixture.run(binary, ["inspect", setup.image, "--cpu", "0xa00f11"])
+        #expect(inspect.text.contains("  linux: 0xa0011d5 "))
+    }
 }

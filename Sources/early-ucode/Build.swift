@@ -41,57 +41,47 @@ struct Build: ParsableCommand {
     }
 
     private func build() throws {
-            let config = try settings.load(trust: source.trust)
-            guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto) else {
-                // Turned off by the administrator: not an error, and the hook relies on exit 0 here.
-                if json { try Console.json(DisabledReport(disabledBy: config.path ?? EarlyUcodeConfig.defaultPath)) }
-                Console.err("early-ucode: EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): nothing written")
-                return
-            }
-            let job = BuildJob(
-                sources: source.sources(config: config),
-                skipInvalid: source.skipInvalid,
-                request: request,
-                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
-                sourceTrust: source.trust)
-            let plan = try job.plan()
-            for problem in plan.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
-            if plan.catalog.isEmpty {
-                throw CLIError(source.nothingFoundMessage(config: config))
-            }
-            guard let archive = plan.archive else {
-                let report = plan.report(output: nil, size: 0)
-                if json { try Console.json(report) }
-                for note in plan.selection.notes { Console.note(note) }
-                Console.err("early-ucode: no microcode applies to the selected CPUs; nothing written")
-                return
-            }
-            var size = 0
-            if output == "-" {
-                var sink = CountingSink(inner: DescriptorSink(fd: 1, path: "standard output"))
-                try archive.write(to: &sink)
-                size = sink.count
-            } else {
-                try AtomicFile.write(to: output) { (sink: inout DescriptorSink) throws -> Void in
-                    var counter = CountingSink(inner: sink)
-                    try archive.write(to: &counter)
-                    size = counter.count
-                }
-            }
-            let report = plan.report(output: output, size: size)
-            if json {
-                try Console.json(report)
-            } else {
-                let toStdout = output != "-"
-                func say(_ line: String) { toStdout ? Console.out(line) : Console.err(line) }
-                say("wrote \(output == "-" ? "standard output" : output): \(size) bytes")
-                for member in report.members {
-                    let count = report.updates.filter { ($0.vendor == "intel") == member.name.hasSuffix("GenuineIntel.bin") }.count
-                    say("  \(member.name): \(count) update\(count == 1 ? "" : "s"), \(member.size) bytes at offset \(member.dataOffset)")
-                }
-                if verbose { for update in report.updates { say("    " + update.line) } }
-            }
+        let config = try settings.load(trust: source.trust)
+        guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto) else {
+            // Turned off by the administrator: not an error, and the hook relies on exit 0 here.
+            if json { try Console.json(DisabledReport(disabledBy: config.path ?? EarlyUcodeConfig.defaultPath)) }
+            Console.err("early-ucode: EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): nothing written")
+            return
+        }
+        let plan = try source.plan(request, config: config)
+        guard let archive = plan.archive else {
+            let report = plan.report(output: nil, size: 0)
+            if json { try Console.json(report) }
             for note in plan.selection.notes { Console.note(note) }
+            Console.err("early-ucode: no microcode applies to the selected CPUs; nothing written")
+            return
+        }
+        var size = 0
+        if output == "-" {
+            var sink = CountingSink(inner: DescriptorSink(fd: 1, path: "standard output"))
+            try archive.write(to: &sink)
+            size = sink.count
+        } else {
+            try AtomicFile.write(to: output) { (sink: inout DescriptorSink) throws -> Void in
+                var counter = CountingSink(inner: sink)
+                try archive.write(to: &counter)
+                size = counter.count
+            }
+        }
+        let report = plan.report(output: output, size: size)
+        if json {
+            try Console.json(report)
+        } else {
+            let toStdout = output != "-"
+            func say(_ line: String) { toStdout ? Console.out(line) : Console.err(line) }
+            say("wrote \(output == "-" ? "standard output" : output): \(size) bytes")
+            for member in report.members {
+                let count = report.updates.filter { ($0.vendor == "intel") == member.name.hasSuffix("GenuineIntel.bin") }.count
+                say("  \(member.name): \(count) update\(count == 1 ? "" : "s"), \(member.size) bytes at offset \(member.dataOffset)")
+            }
+            if verbose { for update in report.updates { say("    " + update.line) } }
+        }
+        for note in plan.selection.notes { Console.note(note) }
     }
 }
 

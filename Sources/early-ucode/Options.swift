@@ -186,3 +186,21 @@ extension SourceOptions {
         return text
     }
 }
+
+extension SourceOptions {
+    /// Reads the sources and selects, as build and rebuild do: skipped
+    /// invalid files are warned about, and sources with no microcode at all
+    /// are an error.
+    func plan(_ request: SelectionRequest, config: EarlyUcodeConfig) throws -> BuildJob.Plan {
+        let job = BuildJob(
+            sources: sources(config: config),
+            skipInvalid: skipInvalid,
+            request: request,
+            sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
+            sourceTrust: trust)
+        let plan = try job.plan()
+        for problem in plan.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
+        if plan.catalog.isEmpty { throw CLIError(nothingFoundMessage(config: config)) }
+        return plan
+    }
+}

@@ -52,15 +52,7 @@ struct Rebuild: ParsableCommand {
             guard let request = try selection.request(config: config) else {
                 throw CLIError("EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): nothing to build; \(image) left unchanged (--none removes early microcode, --host/--cpu/--all choose CPUs)")
             }
-            let job = BuildJob(
-                sources: source.sources(config: config),
-                skipInvalid: source.skipInvalid,
-                request: request,
-                sourceDateEpoch: try BuildJob.sourceDateEpoch(from: ProcessInfo.processInfo.environment),
-                sourceTrust: source.trust)
-            let built = try job.plan()
-            for problem in built.catalog.invalid { Console.warning("skipped invalid file: \(problem)") }
-            if built.catalog.isEmpty { throw CLIError(source.nothingFoundMessage(config: config)) }
+            let built = try source.plan(request, config: config)
             guard let made = built.archive else {
                 for note in built.selection.notes { Console.note(note) }
                 Console.err("early-ucode: no microcode applies to the selected CPUs; \(image) left unchanged (--none removes early microcode)")

@@ -66,55 +66,9 @@ submenu 'Advanced options for GNU/Linux (with Xen hypervisor)' $menuentry_id_opt
 """#
 
     /// The same with /boot/intel-ucode.img present: GRUB 2.06 writes it and
-    /// the initrd on one `module2 --nounzip` line.
-    static let debianGrubCfgSingleLine = #"""
-menuentry 'GNU/Linux, with Xen hypervisor' --class gnu-linux --class gnu --class os --class xen $menuentry_id_option 'xen-gnulinux-simple-/dev/vda1' {
-
-	echo	'Loading Xen 4.17-amd64 ...'
-        if [ "$grub_platform" = "pc" -o "$grub_platform" = "" ]; then
-            xen_rm_opts=
-        else
-            xen_rm_opts="no-real-mode edd=off"
-        fi
-	multiboot2	/xen-4.17-amd64.gz placeholder  dom0_mem=2G ucode=scan ${xen_rm_opts}
-	echo	'Loading Linux 6.1.0-56-amd64 ...'
-	module2	/vmlinuz-6.1.0-56-amd64 placeholder root=/dev/vda1 ro  quiet
-	echo	'Loading initial ramdisk ...'
-	module2	--nounzip   /intel-ucode.img /initrd.img-6.1.0-56-amd64
-}
-submenu 'Advanced options for GNU/Linux (with Xen hypervisor)' $menuentry_id_option 'gnulinux-advanced-/dev/vda1' {
-	submenu 'Xen hypervisor, version 4.17-amd64' $menuentry_id_option 'xen-hypervisor-4.17-amd64-/dev/vda1' {
-		menuentry 'GNU/Linux, with Xen 4.17-amd64 and Linux 6.1.0-56-amd64' --class gnu-linux --class gnu --class os --class xen $menuentry_id_option 'xen-gnulinux-6.1.0-56-amd64-advanced-/dev/vda1' {
-		
-			echo	'Loading Xen 4.17-amd64 ...'
-		        if [ "$grub_platform" = "pc" -o "$grub_platform" = "" ]; then
-		            xen_rm_opts=
-		        else
-		            xen_rm_opts="no-real-mode edd=off"
-		        fi
-			multiboot2	/xen-4.17-amd64.gz placeholder  dom0_mem=2G ucode=scan ${xen_rm_opts}
-			echo	'Loading Linux 6.1.0-56-amd64 ...'
-			module2	/vmlinuz-6.1.0-56-amd64 placeholder root=/dev/vda1 ro  quiet
-			echo	'Loading initial ramdisk ...'
-			module2	--nounzip   /intel-ucode.img /initrd.img-6.1.0-56-amd64
-		}
-		menuentry 'GNU/Linux, with Xen 4.17-amd64 and Linux 6.1.0-56-amd64 ()' --class gnu-linux --class gnu --class os --class xen $menuentry_id_option 'xen-gnulinux-6.1.0-56-amd64-recovery-/dev/vda1' {
-		
-			echo	'Loading Xen 4.17-amd64 ...'
-		        if [ "$grub_platform" = "pc" -o "$grub_platform" = "" ]; then
-		            xen_rm_opts=
-		        else
-		            xen_rm_opts="no-real-mode edd=off"
-		        fi
-			multiboot2	/xen-4.17-amd64.gz placeholder  ${xen_rm_opts}
-			echo	'Loading Linux 6.1.0-56-amd64 ...'
-			module2	/vmlinuz-6.1.0-56-amd64 placeholder root=/dev/vda1 ro single 
-			echo	'Loading initial ramdisk ...'
-			module2	--nounzip   /intel-ucode.img /initrd.img-6.1.0-56-amd64
-		}
-	}
-}
-"""#
+    /// the initrd on one `module2 --nounzip` line (every entry, recovery too).
+    static let debianGrubCfgSingleLine = debianGrubCfg.replacing(
+        "--nounzip   /initrd.img-", with: "--nounzip   /intel-ucode.img /initrd.img-")
 }
 
 /// A throwaway root for `check`: /proc, /sys, /boot, /etc as the tests want them.

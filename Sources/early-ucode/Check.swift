@@ -11,8 +11,10 @@ struct Check: ParsableCommand {
             Findings (ok, warning, problem) about the configuration, the CPUs and the microcode \
             available for them, the initrd images, the initramfs hooks, GRUB's Xen entries and \
             signs of late loading. Exit status 0: no problem; 1: at least one problem. Every input \
-            can be pointed at captured files (--root, or one option per input). Images are reported \
-            as skipped: this build has no image inspection.
+            can be pointed at captured files (--root, or one option per input). Each \
+            /boot/initrd.img-* is read as `inspect` reads it: what Linux (and Xen, when grub.cfg has \
+            Xen entries) would load from it for this host's CPUs, against the newest microcode \
+            available.
             """)
 
     @Flag(help: "Print the findings as one JSON object (see docs/json.md).")

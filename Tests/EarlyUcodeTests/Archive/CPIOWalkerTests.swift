@@ -6,7 +6,7 @@ import Testing
 struct CPIOWalkerTests {
     /// Writes `bytes` and walks them.
     static func walk(_ bytes: [UInt8]) throws -> CPIOWalk {
-        let directory = try ImageFixtureDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("image")
         try ImageFixture.write(bytes, to: path)
         return try EarlyCPIOWalker.walk(try ImageFile(path: path))
@@ -14,7 +14,7 @@ struct CPIOWalkerTests {
 
     /// The error a walk of `bytes` ends with.
     static func failure(_ bytes: [UInt8]) throws -> InputError {
-        let directory = try ImageFixtureDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("image")
         try ImageFixture.write(bytes, to: path)
         let file = try ImageFile(path: path)

@@ -9,7 +9,7 @@ struct InspectTests {
     static let milan = InspectedCPU(signature: CPUSignature(0xa00f11))
 
     static func inspect(_ bytes: [UInt8], cpus: [InspectedCPU] = [skylake, milan]) throws -> ImageInspection {
-        let directory = try ImageFixtureDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("initrd.img")
         try ImageFixture.write(bytes, to: path)
         return try ImageInspection.inspect(path: path, cpus: cpus)
@@ -304,7 +304,7 @@ struct InspectTests {
 
     @Test func unrecognisedDataIsAnError() throws {
         let early = ImageFixture.early(intel: ImageFixture.intel(revision: 1))
-        let directory = try ImageFixtureDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("image")
         try ImageFixture.write(early + Array("GARBAGE!".utf8) + [UInt8](repeating: 7, count: 200), to: path)
         let error = try #require(throws: InputError.self) { try ImageInspection.inspect(path: path, cpus: []) }
@@ -321,7 +321,7 @@ struct InspectTests {
 
     /// A 100 MB image: only its front is read.
     @Test func largeImageReadsOnlyTheFront() throws {
-        let directory = try ImageFixtureDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("big.img")
         let front = ImageFixture.early(intel: ImageFixture.intel(revision: 0x2007006)) + [0x28, 0xb5, 0x2f, 0xfd]
         try ImageFixture.write(front + ImageFixture.filler(1 << 20, seed: 5), to: path)
@@ -342,7 +342,7 @@ struct InspectTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/iucode_tool")))
     func iucodeToolArchive() throws {
-        let directory = try ImageFixtureDirectory()
+        let directory = try TemporaryDirectory()
         let source = try directory.directory("intel-ucode")
         try ImageFixture.write(ImageFixture.intel(revision: 0x2006e05) + ImageFixture.intel(revision: 0x2007006), to: source + "/06-55-04")
         let early = directory.file("early.cpio")
@@ -361,7 +361,7 @@ struct InspectTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cpio")))
     func gnuCpioArchive() throws {
-        let directory = try ImageFixtureDirectory()
+        let directory = try TemporaryDirectory()
         try directory.directory("tree/kernel/x86/microcode")
         try ImageFixture.write(Self.milanContainer, to: directory.file("tree/kernel/x86/microcode/AuthenticAMD.bin"))
         let result = try ImageFixture.shell("find kernel | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 > ../early.cpio", directory: directory.file("tree"))

@@ -11,13 +11,13 @@ struct RebuildTests {
 
     /// A firmware folder with the new microcode, and the archive early-ucode builds from it.
     struct Setup {
-        let directory: ImageFixtureDirectory
+        let directory: TemporaryDirectory
         let archive: EarlyArchive
         let archiveBytes: [UInt8]
         let image: String
 
         init(image bytes: [UInt8], cpus: [UInt32] = [0x50654, 0xa00f11]) throws {
-            directory = try ImageFixtureDirectory()
+            directory = try TemporaryDirectory()
             let firmware = try ImageFixture.firmware(in: directory, intel: ["06-55-04": newIntel], amd: ["microcode_amd_fam19h.bin": newAMD])
             archive = try ImageFixture.builtArchive(firmware: firmware, cpus: cpus)
             archiveBytes = try archive.bytes()

@@ -161,7 +161,7 @@ enum ImageFixture {
     /// `bytes` through `gzip -c`, `zstd -c`, `xz -c`...
     static func compress(_ bytes: [UInt8], with name: String) throws -> [UInt8] {
         guard let path = tool(name) else { throw FixtureError("\(name) is not installed") }
-        let directory = try ImageFixtureDirectory("compress")
+        let directory = try TemporaryDirectory("compress")
         let input = directory.file("in")
         try write(bytes, to: input)
         let result = try run(path, ["-c", "-q", input])
@@ -227,7 +227,7 @@ enum ImageFixture {
     }
 
     /// A firmware root with `intel-ucode/` and `amd-ucode/` for BuildJob.
-    static func firmware(in directory: ImageFixtureDirectory, intel: [String: [UInt8]] = [:], amd: [String: [UInt8]] = [:]) throws -> String {
+    static func firmware(in directory: TemporaryDirectory, intel: [String: [UInt8]] = [:], amd: [String: [UInt8]] = [:]) throws -> String {
         let root = try directory.directory("firmware")
         if !intel.isEmpty {
             let dir = try directory.directory("firmware/intel-ucode")
@@ -276,6 +276,3 @@ enum ImageFixture {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
-
-/// The image tests' name for the shared temporary folder helper.
-typealias ImageFixtureDirectory = TemporaryDirectory

@@ -44,8 +44,8 @@ struct Build: ParsableCommand {
         let config = try settings.load(trust: source.trust)
         guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto) else {
             // Turned off by the administrator: not an error, and the hook relies on exit 0 here.
-            if json { try Console.json(DisabledReport(disabledBy: config.path ?? EarlyUcodeConfig.defaultPath)) }
-            Console.err("early-ucode: EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): nothing written")
+            if json { try Console.json(DisabledReport(disabledBy: config.origin)) }
+            Console.err("early-ucode: EARLY_UCODE=no in \(config.origin): nothing written")
             return
         }
         let plan = try source.plan(request, config: config)

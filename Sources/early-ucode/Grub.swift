@@ -56,7 +56,7 @@ struct Grub: ParsableCommand {
         func run() throws {
             try Console.reporting {
                 let config = try settings.load()
-                let source = config.path ?? EarlyUcodeConfig.defaultPath
+                let source = config.origin
                 guard let mode = GrubFragment.Mode(config.xen) else {
                     if try location.existing() != nil {
                         try location.remove()

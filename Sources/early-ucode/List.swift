@@ -21,7 +21,7 @@ struct List: ParsableCommand {
             let plan = try job.plan()
             var report = ListReport(catalog: plan.catalog, selection: plan.selection)
             if !selection.isExplicit && config.scope == .no {
-                report.notes.append("EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): build writes nothing")
+                report.notes.append("EARLY_UCODE=no in \(config.origin): build writes nothing")
             }
             if json {
                 try Console.json(report)

@@ -50,7 +50,7 @@ struct Rebuild: ParsableCommand {
             // The same settings the initramfs hook builds with, so a rebuilt image matches a regenerated one.
             let config = try settings.load(trust: source.trust)
             guard let request = try selection.request(config: config) else {
-                throw CLIError("EARLY_UCODE=no in \(config.path ?? EarlyUcodeConfig.defaultPath): nothing to build; \(image) left unchanged (--none removes early microcode, --host/--cpu/--all choose CPUs)")
+                throw CLIError("EARLY_UCODE=no in \(config.origin): nothing to build; \(image) left unchanged (--none removes early microcode, --host/--cpu/--all choose CPUs)")
             }
             let built = try source.plan(request, config: config)
             guard let made = built.archive else {

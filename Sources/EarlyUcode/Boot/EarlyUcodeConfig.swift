@@ -39,6 +39,9 @@ public struct EarlyUcodeConfig: Sendable, Equatable {
     public var xen: XenMode = .auto
     /// The file read, or nil when none was (defaults).
     public var path: String?
+    /// What messages name as the settings' origin: the file read, or the
+    /// default file that would hold them.
+    public var origin: String { path ?? Self.defaultPath }
 
     public init(scope: Scope? = nil, cpus: [CPUTarget] = [], exclusions: [Exclusion] = [],
                 firmwareDirectories: [String] = [], xen: XenMode = .auto, path: String? = nil) {

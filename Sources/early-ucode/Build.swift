@@ -93,7 +93,6 @@ struct DisabledReport: Encodable {
     var disabledBy: String
 }
 
-
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -283,7 +283,6 @@ public enum ImageRebuild {
         }
     }
 
-
     // MARK: Checking what was written
 
     /// Reads the written file back: its front must walk, hold exactly the

@@ -217,7 +217,6 @@ public enum LoaderModel {
         return prediction
     }
 
-
     /// Xen 4.17: every container's table must end with the all-zero entry;
     /// the CPU's equivalence id is taken from the first table naming it;
     /// the *highest* matching patch wins; oversized patches are skipped; a

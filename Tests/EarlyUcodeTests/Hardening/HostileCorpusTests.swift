@@ -146,4 +146,3 @@ struct HostileCorpusTests {
         #expect(usage.ru_maxrss < 512 << 10, "a child reached \(usage.ru_maxrss) KiB")
     }
 }
-

@@ -222,4 +222,3 @@ struct SourceTrustTests {
         #expect(without.status == 0, "\(without.stderr)")
     }
 }
-

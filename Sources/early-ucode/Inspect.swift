@@ -66,23 +66,6 @@ struct Inspect: ParsableCommand {
         let hostCPUs: HostCPUs? = wantsHost
             ? try HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs)
             : try? HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs)
-        var result: [InspectedCPU] = []
-        func add(_ cpu: InspectedCPU) { if !result.contains(cpu) { result.append(cpu) } }
-        if wantsHost, let hostCPUs {
-            for group in hostCPUs.groups {
-                guard let vendor = Vendor(rawValue: group.vendorID) else { continue }
-                add(InspectedCPU(signature: group.signature, platforms: vendor == .intel ? group.platforms : nil, vendor: vendor,
-                                 runningRevision: group.revision, isHost: true))
-            }
-        }
-        for target in cpus.compactMap(CPUTarget.init(parsing:)) {
-            let match = hostCPUs?.groups.first { group in
-                group.signature == target.signature && (target.platforms == nil || group.platforms == nil || group.platforms == target.platforms)
-            }
-            add(InspectedCPU(signature: target.signature, platforms: target.platforms ?? match?.platforms,
-                             vendor: match.flatMap { Vendor(rawValue: $0.vendorID) },
-                             runningRevision: match?.revision, isHost: match != nil))
-        }
-        return result
+        return InspectedCPU.list(host: hostCPUs, includeHost: wantsHost, named: cpus.compactMap(CPUTarget.init(parsing:)))
     }
 }

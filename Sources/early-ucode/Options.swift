@@ -70,19 +70,18 @@ struct SelectionOptions: ParsableArguments {
         for exclusion in exclusions where Exclusion(parsing: exclusion) == nil {
             throw ValidationError("--exclude \(exclusion): expected SIG[,REV], e.g. 0x50654 or 0x50654,0x2007006")
         }
-        if let vendor, !["intel", "amd"].contains(vendor) {
+        if let vendor, Vendor(shortName: vendor) == nil {
             throw ValidationError("--vendor \(vendor): expected intel or amd")
         }
     }
 
     var usesHost: Bool { !all && (host || cpus.isEmpty) }
 
+    /// `--vendor`, or both.
+    var vendors: Set<Vendor> { vendor.flatMap(Vendor.init(shortName:)).map { [$0] } ?? Set(Vendor.allCases) }
+
     func request() throws -> SelectionRequest {
-        let vendors: Set<Vendor> = switch vendor {
-        case "intel": [.intel]
-        case "amd": [.amd]
-        default: Set(Vendor.allCases)
-        }
+        let vendors = self.vendors
         var targets = cpus.compactMap(CPUTarget.init(parsing:))
         if usesHost {
             targets = try HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs).targets + targets
@@ -91,18 +90,6 @@ struct SelectionOptions: ParsableArguments {
             scope: all ? .all : .cpus(targets),
             vendors: vendors,
             exclusions: exclusions.compactMap(Exclusion.init(parsing:)))
-    }
-}
-
-extension SourceOptions {
-    /// What to say when the sources hold no microcode at all.
-    func nothingFoundMessage() -> String {
-        let places = sources.map(\.path).joined(separator: ", ")
-        var text = "no microcode found in \(places)"
-        if usesSystemDefaults {
-            text += "; install Debian's intel-microcode or amd64-microcode (component non-free-firmware), or point --firmware-dir at a folder of microcode"
-        }
-        return text
     }
 }
 
@@ -148,11 +135,6 @@ extension SelectionOptions {
         if isExplicit {
             request = try self.request()
         } else {
-            let vendors: Set<Vendor> = switch vendor {
-            case "intel": [.intel]
-            case "amd": [.amd]
-            default: Set(Vendor.allCases)
-            }
             let exclusions = exclusions.compactMap(Exclusion.init(parsing:))
             switch config.scope ?? defaultScope {
             case .no:

@@ -6,12 +6,6 @@ public struct CPIOMember: Sendable, Equatable {
         case crc = "070702"
     }
 
-    public static let headerSize = 110
-    public static let trailerName = "TRAILER!!!"
-    static let typeMask: UInt32 = 0o170000
-    static let regularType: UInt32 = 0o100000
-    static let directoryType: UInt32 = 0o040000
-
     public var format: Format
     /// Where the 110-byte header starts in the image.
     public var offset: Int
@@ -37,9 +31,10 @@ public struct CPIOMember: Sendable, Equatable {
     public var end: Int
 
     public var name: String { String(decoding: nameBytes, as: UTF8.self) }
-    public var isRegularFile: Bool { mode & Self.typeMask == Self.regularType }
-    public var isDirectory: Bool { mode & Self.typeMask == Self.directoryType }
-    public var isTrailer: Bool { nameBytes.elementsEqual(Self.trailerName.utf8) }
+    public var fileType: CPIO.FileType? { CPIO.FileType(mode: mode) }
+    public var isRegularFile: Bool { fileType == .regular }
+    public var isDirectory: Bool { fileType == .directory }
+    public var isTrailer: Bool { nameBytes.elementsEqual(CPIO.trailerName.utf8) }
     public var dataRange: Range<Int> { dataOffset..<(dataOffset + dataSize) }
 
     /// Whether the early loaders take this member for `path`: a regular
@@ -86,9 +81,6 @@ public struct CPIOWalk: Sendable, Equatable {
 /// without its NUL, an archive without trailer), this is an error with the
 /// offset: such an image is not one to trust or rewrite.
 public enum EarlyCPIOWalker {
-    /// Longest name the kernel's unpacker accepts (PATH_MAX).
-    static let maximumNameSize = 4096
-
     public static func walk(_ image: ImageFile) throws(InputError) -> CPIOWalk {
         var archives: [CPIOArchive] = []
         var open: (offset: Int, members: [CPIOMember])?
@@ -96,12 +88,12 @@ public enum EarlyCPIOWalker {
         let size = image.size
 
         // The kernel loops while more than a header's worth is left.
-        while size - position > CPIOMember.headerSize {
+        while size - position > CPIO.headerSize {
             guard let first = try image.byte(at: position) else { break }
             if first == 0 {
                 if let open {
                     throw InputError(path: image.path, offset: position, reason:
-                        "zero bytes where the next cpio header should be: the archive at \(open.offset) has no \(CPIOMember.trailerName) (truncated or padded inside)")
+                        "zero bytes where the next cpio header should be: the archive at \(open.offset) has no \(CPIO.trailerName) (truncated or padded inside)")
                 }
                 position += 4
                 continue
@@ -121,30 +113,30 @@ public enum EarlyCPIOWalker {
 
         if let open {
             throw InputError(path: image.path, offset: position, reason:
-                "the cpio archive at \(open.offset) ends without \(CPIOMember.trailerName) (truncated?)")
+                "the cpio archive at \(open.offset) ends without \(CPIO.trailerName) (truncated?)")
         }
         // Fewer bytes than a header left: a header cut short is damage, anything else is for the caller to name.
-        if position < size, size - position <= CPIOMember.headerSize {
+        if position < size, size - position <= CPIO.headerSize {
             let tail = try image.read(at: position, count: 6)
-            if isMagic(tail) || (tail.count < 6 && tail.first != 0 && "070701".utf8.starts(with: tail)) {
+            if isMagic(tail) || (tail.count < 6 && tail.first != 0 && CPIO.newcMagic.utf8.starts(with: tail)) {
                 throw InputError(path: image.path, offset: position, reason:
-                    "truncated cpio header: \(size - position) bytes left, a header has \(CPIOMember.headerSize)")
+                    "truncated cpio header: \(size - position) bytes left, a header has \(CPIO.headerSize)")
             }
         }
         return CPIOWalk(archives: archives, stop: min(position, size), imageSize: size)
     }
 
     static func isMagic(_ bytes: some Collection<UInt8>) -> Bool {
-        bytes.count >= 6 && (bytes.prefix(6).elementsEqual("070701".utf8) || bytes.prefix(6).elementsEqual("070702".utf8))
+        bytes.count >= 6 && (bytes.prefix(6).elementsEqual(CPIO.newcMagic.utf8) || bytes.prefix(6).elementsEqual(CPIO.crcMagic.utf8))
     }
 
     /// The member whose header is at `offset`, nil when the bytes there are
     /// not a cpio header at all (the early scan stops there).
     static func header(in image: ImageFile, at offset: Int) throws(InputError) -> CPIOMember? {
-        let bytes = try image.read(at: offset, count: CPIOMember.headerSize)
-        guard bytes.count == CPIOMember.headerSize else { return nil }
+        let bytes = try image.read(at: offset, count: CPIO.headerSize)
+        guard bytes.count == CPIO.headerSize else { return nil }
         let magic = bytes.prefix(6)
-        if magic.elementsEqual("070707".utf8) {
+        if magic.elementsEqual(CPIO.odcMagic.utf8) {
             throw InputError(path: image.path, offset: offset, reason:
                 "old portable (odc, 070707) cpio header: Linux reads only newc (070701) and crc (070702) archives")
         }
@@ -155,22 +147,26 @@ public enum EarlyCPIOWalker {
         fields.reserveCapacity(13)
         for index in 0..<13 {
             let start = 6 + index * 8
-            guard let value = hexField(bytes[start..<(start + 8)]) else {
+            let value: UInt32?
+            do { value = try bytes[...].hexDigits(at: start, count: 8) } catch {
+                throw InputError(path: image.path, offset: offset + error.offset, reason: error.reason)
+            }
+            guard let value else {
                 let text = String(decoding: bytes[start..<(start + 8)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
                 throw InputError(path: image.path, offset: offset + start, reason:
-                    "cpio header field \(fieldNames[index]) is \(text.debugDescription), not 8 hexadecimal digits")
+                    "cpio header field \(CPIO.fieldNames[index]) is \(text.debugDescription), not 8 hexadecimal digits")
             }
             fields.append(value)
         }
         let dataSize = Int(fields[6])
         let nameSize = Int(fields[11])
-        let nameStart = offset + CPIOMember.headerSize
-        guard nameSize >= 1, nameSize <= maximumNameSize else {
+        let nameStart = offset + CPIO.headerSize
+        guard nameSize >= 1, nameSize <= CPIO.maximumNameSize else {
             throw InputError(path: image.path, offset: offset + 6 + 11 * 8, reason:
-                "cpio name size \(nameSize) is outside 1...\(maximumNameSize)")
+                "cpio name size \(nameSize) is outside 1...\(CPIO.maximumNameSize)")
         }
-        let dataOffset = align4(nameStart + nameSize)
-        let end = align4(dataOffset + dataSize)
+        let dataOffset = CPIO.align4(nameStart + nameSize)
+        let end = CPIO.align4(dataOffset + dataSize)
         // The early scan demands the padded end inside the image too ("buffer overrun").
         guard end <= image.size else {
             let name = try image.read(at: nameStart, count: min(nameSize, 200)).prefix { $0 != 0 }
@@ -190,25 +186,4 @@ public enum EarlyCPIOWalker {
             nameBytes: Array(name.dropLast()),
             dataOffset: dataOffset, end: end)
     }
-
-    static let fieldNames = ["ino", "mode", "uid", "gid", "nlink", "mtime", "filesize", "devmajor", "devminor",
-                             "rdevmajor", "rdevminor", "namesize", "check"]
-
-    /// Eight hex digits, either case, as the kernel parses them.
-    static func hexField(_ digits: ArraySlice<UInt8>) -> UInt32? {
-        var value: UInt32 = 0
-        for c in digits {
-            let digit: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
-    }
-
-    static func align4(_ value: Int) -> Int { (value + 3) & ~3 }
 }

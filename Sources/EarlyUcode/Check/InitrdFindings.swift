@@ -4,44 +4,12 @@ public struct InitrdFindings: ImageInspecting {
     public init() {}
 
     public func findings(for context: ImageCheckContext) -> [Finding] {
-        let cpus = Self.hostCPUs(context.host)
+        let cpus = InspectedCPU.list(host: context.host, includeHost: true)
         var findings: [Finding] = []
         for path in context.images {
             findings += Self.findings(for: path, cpus: cpus, context: context)
         }
         return findings
-    }
-
-    /// One per distinct CPU of the host, with its running revision.
-    static func hostCPUs(_ host: HostCPUs?) -> [InspectedCPU] {
-        var cpus: [InspectedCPU] = []
-        for cpu in host?.cpus ?? [] {
-            guard let vendor = cpu.vendor else { continue }
-            let inspected = InspectedCPU(signature: cpu.signature, platforms: vendor == .intel ? cpu.platforms : nil,
-                                         vendor: vendor, runningRevision: cpu.revision, isHost: true)
-            if !cpus.contains(where: { $0.signature == inspected.signature && $0.platforms == inspected.platforms }) {
-                cpus.append(inspected)
-            }
-        }
-        return cpus
-    }
-
-    /// The revision a fresh build would give `cpu`: the newest available.
-    static func newest(for cpu: InspectedCPU, in selection: Selection) -> UInt32? {
-        switch cpu.vendor {
-        case .intel:
-            return selection.intel.filter { update in
-                update.signatures.contains { $0.signature == cpu.signature && (cpu.platforms.map { $0.matches(update.platforms) } ?? true) }
-            }.map(\.revision).max()
-        case .amd:
-            for container in selection.amd {
-                if let id = container.equivalenceID(for: cpu.signature),
-                   let patch = container.patches.last(where: { $0.processorRevisionID == id }) {
-                    return patch.patchID
-                }
-            }
-            return nil
-        }
     }
 
     static func findings(for path: String, cpus: [InspectedCPU], context: ImageCheckContext) -> [Finding] {
@@ -63,7 +31,7 @@ public struct InitrdFindings: ImageInspecting {
         let checksXen = !context.xenEntries.isEmpty
         for prediction in inspection.predictions {
             let cpu: InspectedCPU = prediction.cpu
-            let available: UInt32? = context.expected.flatMap { selection in Self.newest(for: cpu, in: selection) }
+            let available = context.expected?.newestAvailable(for: cpu.signature, platforms: cpu.platforms, vendor: cpu.vendor)
             findings.append(judge(prediction.linux, newest: available, path: path))
             if checksXen {
                 findings.append(judge(prediction.xen, newest: available, path: path))
@@ -72,19 +40,37 @@ public struct InitrdFindings: ImageInspecting {
         return findings
     }
 
-    static func judge(_ prediction: LoadPrediction, newest: UInt32?, path: String) -> Finding {
+    /// One loader's prediction against the newest available: missing,
+    /// stale (older in the selection's order), or the newest; and, when the
+    /// running revision is known, whether the loader applies it, with
+    /// `RevisionStanding`'s words where the two orders disagree.
+    static func judge(_ prediction: LoadPrediction, newest: AvailableUpdate?, path: String) -> Finding {
         let who = "\(prediction.loader.name) for \(prediction.cpu)"
-        let running = prediction.cpu.runningRevision.map { " (running \(Hex.short($0)))" } ?? ""
+        let running = prediction.cpu.runningRevision
+        let runningText = running.map { " (running \(Hex.short($0)))" } ?? ""
         guard let candidate = prediction.candidate else {
             if let newest {
-                return Finding(.problem, .images, "\(who): no early microcode (\(prediction.reason)); \(Hex.short(newest)) is available: update-initramfs -u", path: path)
+                return Finding(.problem, .images, "\(who): no early microcode (\(prediction.reason)); \(Hex.short(newest.revision)) is available: update-initramfs -u", path: path)
             }
             return Finding(.ok, .images, "\(who): no early microcode, and none is available for this CPU", path: path)
         }
-        let loads = "\(who) loads \(Hex.short(candidate.revision))\(running)"
-        if let newest, candidate.revision < newest {
-            return Finding(.problem, .images, "\(loads): stale, \(Hex.short(newest)) is available: update-initramfs -u", path: path)
+        let loads = "\(who) loads \(Hex.short(candidate.revision))\(runningText)"
+        guard let newest else { return Finding(.ok, .images, loads, path: path) }
+        switch RevisionOrder.selection(newest.vendor).compare(candidate.revision, newest.revision) {
+        case .older:
+            return Finding(.problem, .images, "\(loads): stale, \(Hex.short(newest.revision)) is available: update-initramfs -u", path: path)
+        case .newer:
+            // Only a pre-production update ranks below what the loader took (unsigned) and above nothing else.
+            return Finding(.ok, .images, "\(loads), newer than the \(Hex.short(newest.revision)) available", path: path)
+        case .equal:
+            break
         }
-        return Finding(.ok, .images, loads + (newest == nil ? "" : ", the newest available"), path: path)
+        if let running, prediction.applies == false {
+            let standing = RevisionStanding(running: running, available: newest)
+            if standing == .preProductionRunning {
+                return Finding(.warning, .images, "\(who) takes \(Hex.short(candidate.revision)), the newest available, but does not load it: the running \(Hex.short(running)) is \(standing.explanation(running: running, available: newest))", path: path)
+            }
+        }
+        return Finding(.ok, .images, loads + ", the newest available", path: path)
     }
 }

@@ -95,5 +95,17 @@ public enum Vendor: String, Sendable, Hashable, CaseIterable, Codable, Comparabl
 
     public var shortName: String { self == .intel ? "intel" : "amd" }
 
+    /// `intel` or `amd`, as `--vendor` takes it.
+    public init?(shortName: String) {
+        guard let vendor = Self.allCases.first(where: { $0.shortName == shortName }) else { return nil }
+        self = vendor
+    }
+
+    /// The vendor of a bare signature: they do not collide, as AMD parts
+    /// with microcode are family 0x10 and up, Intel's 6 or 0xf.
+    public init(guessingFrom signature: CPUSignature) {
+        self = signature.family >= 0x10 ? .amd : .intel
+    }
+
     public static func < (a: Vendor, b: Vendor) -> Bool { a.rawValue < b.rawValue }
 }

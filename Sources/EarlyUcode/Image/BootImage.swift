@@ -123,11 +123,11 @@ public struct BootImage: Sendable {
                 return BootImage(path: image.path, size: image.size, kind: .bareBlob(vendor), walk: walk,
                                  earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), microcode: [], notes: [])
             } else if (EarlyCPIOWalker.isMagic(head) || head.starts(with: "0707".utf8)), next % 4 == 0,
-                      image.size - next <= CPIOMember.headerSize {
+                      image.size - next <= CPIO.headerSize {
                 // Aligned, but the walk stopped because too few bytes were left
                 // for a header (after zero padding): cut short, not misplaced.
                 throw InputError(path: image.path, offset: next, reason:
-                    "truncated cpio header: \(image.size - next) bytes left, a header has \(CPIOMember.headerSize)")
+                    "truncated cpio header: \(image.size - next) bytes left, a header has \(CPIO.headerSize)")
             } else if EarlyCPIOWalker.isMagic(head) || head.starts(with: "0707".utf8) {
                 throw InputError(path: image.path, offset: next, reason:
                     "cpio header at an offset that is not a multiple of 4: the kernel's unpacker rejects it")
@@ -186,7 +186,7 @@ public struct BootImage: Sendable {
     static func bareBlobVendor(_ head: [UInt8]) -> Vendor? {
         let slice = head[...]
         if AMDContainer.looksLikeContainer(slice) { return .amd }
-        if head.count >= 4, slice.unsafeU32(at: 0) == 1 { return .intel }
+        if (try? slice.u32(at: 0)) == 1 { return .intel }
         return nil
     }
 

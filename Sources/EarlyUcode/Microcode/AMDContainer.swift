@@ -17,6 +17,13 @@ public struct EquivalenceEntry: Hashable, Sendable {
         self.reserved = reserved
     }
 
+    /// The CPU family an equivalence id (and a patch's `processor_rev_id`,
+    /// which names one) stands for: `0xf + (id >> 12)`, the rule of Linux's
+    /// amd.c (`x86_family()` of the id's high nibble) and Xen's.
+    public static func family(ofEquivalenceID id: UInt16) -> Int { 0xf + Int(id >> 12) }
+
+    public var family: Int { Self.family(ofEquivalenceID: equivalenceID) }
+
     public static let terminator = EquivalenceEntry(installedCPU: CPUSignature(0), equivalenceID: 0)
     public var isTerminator: Bool { self == .terminator }
 }
@@ -35,8 +42,7 @@ public struct AMDPatch: Sendable {
 
     public var date: MicrocodeDate { MicrocodeDate(dataCode) }
 
-    /// `0xf + (processor_rev_id >> 12)`, the kernel's rule.
-    public var family: Int { 0xf + Int(processorRevisionID >> 12) }
+    public var family: Int { EquivalenceEntry.family(ofEquivalenceID: processorRevisionID) }
 }
 
 /// An AMD container: magic, one equivalence table, patch sections. Files
@@ -71,7 +77,7 @@ public struct AMDContainer: Sendable {
     }
 
     static func looksLikeContainer(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.count >= 4 && bytes.unsafeU32(at: bytes.startIndex) == magic
+        (try? bytes.u32(at: bytes.startIndex)) == magic
     }
 
     /// Parses every container in `bytes`; each byte must belong to one.
@@ -101,15 +107,15 @@ public struct AMDContainer: Sendable {
         guard end - start >= headerSize else {
             throw ParseError(offset: start, "truncated container header: \(end - start) bytes left, a header has \(headerSize)")
         }
-        let magic = bytes.unsafeU32(at: start)
+        let magic = try bytes.u32(at: start)
         guard magic == Self.magic else {
             throw ParseError(offset: start, "not an AMD container (magic \(Hex.word(magic)), expected \(Hex.word(Self.magic)))")
         }
-        let tableType = bytes.unsafeU32(at: start + 4)
+        let tableType = try bytes.u32(at: start + 4)
         guard tableType == equivalenceSectionType else {
             throw ParseError(offset: start + 4, "first section has type \(tableType), expected 0 (equivalence table)")
         }
-        let tableLength = Int(bytes.unsafeU32(at: start + 8))
+        let tableLength = Int(try bytes.u32(at: start + 8))
         guard tableLength > 0, tableLength % EquivalenceEntry.size == 0 else {
             throw ParseError(offset: start + 8, "equivalence table length \(tableLength) is not a positive multiple of \(EquivalenceEntry.size)")
         }
@@ -123,9 +129,9 @@ public struct AMDContainer: Sendable {
         var position = tableStart
         while position < tableStart + tableLength {
             let entry = EquivalenceEntry(
-                installedCPU: CPUSignature(bytes.unsafeU32(at: position)),
-                errataMask: bytes.unsafeU32(at: position + 4),
-                errataCompare: bytes.unsafeU32(at: position + 8),
+                installedCPU: CPUSignature(try bytes.u32(at: position)),
+                errataMask: try bytes.u32(at: position + 4),
+                errataCompare: try bytes.u32(at: position + 8),
                 equivalenceID: try bytes.u16(at: position + 12),
                 reserved: try bytes.u16(at: position + 14))
             if entry.installedCPU.rawValue == 0 {
@@ -141,8 +147,8 @@ public struct AMDContainer: Sendable {
         }
 
         var patches: [AMDPatch] = []
-        while end - position >= sectionHeaderSize, bytes.unsafeU32(at: position) == patchSectionType {
-            let size = Int(bytes.unsafeU32(at: position + 4))
+        while end - position >= sectionHeaderSize, try bytes.u32(at: position) == patchSectionType {
+            let size = Int(try bytes.u32(at: position + 4))
             let patchStart = position + sectionHeaderSize
             guard size >= AMDPatch.headerSize else {
                 throw ParseError(offset: position + 4, "patch section size \(size) is smaller than a patch header (\(AMDPatch.headerSize))")
@@ -154,15 +160,16 @@ public struct AMDContainer: Sendable {
                 throw ParseError(offset: position + 4, "patch section size \(size) runs past the end of the file (\(end - patchStart) bytes left)")
             }
             patches.append(AMDPatch(
-                dataCode: bytes.unsafeU32(at: patchStart),
-                patchID: bytes.unsafeU32(at: patchStart + 4),
+                dataCode: try bytes.u32(at: patchStart),
+                patchID: try bytes.u32(at: patchStart + 4),
                 processorRevisionID: try bytes.u16(at: patchStart + 24),
                 bytes: bytes[patchStart..<(patchStart + size)],
                 origin: MicrocodeOrigin(path: path, offset: position - bytes.startIndex)))
             position = patchStart + size
         }
-        if position < end, !(end - position >= 4 && bytes.unsafeU32(at: position) == Self.magic) {
-            let what = end - position >= 4 ? "section type \(bytes.unsafeU32(at: position))" : "\(end - position) stray bytes"
+        if position < end, (try? bytes.u32(at: position)) != Self.magic {
+            let type = try? bytes.u32(at: position)
+            let what = type.map { "section type \($0)" } ?? "\(end - position) stray bytes"
             throw ParseError(offset: position, "expected a patch section or the next container, found \(what)")
         }
         let container = AMDContainer(

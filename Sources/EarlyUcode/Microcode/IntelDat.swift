@@ -64,7 +64,7 @@ public struct IntelDatText: Sendable {
                         var value: UInt32 = 0
                         var digits = 0
                         var scan = cursor + 2
-                        while scan < lineEnd, let digit = hexValue(text[scan]) {
+                        while scan < lineEnd, let digit = Hex.digit(text[scan]) {
                             guard digits < 8 else {
                                 throw Problem(line: line, offset: cursor, reason: "value has more than 8 hexadecimal digits")
                             }
@@ -98,15 +98,5 @@ public struct IntelDatText: Sendable {
     @inline(__always)
     static func isBlank(_ c: UInt8) -> Bool {
         c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r")
-    }
-
-    @inline(__always)
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

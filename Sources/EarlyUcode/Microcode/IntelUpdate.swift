@@ -122,7 +122,7 @@ public struct IntelUpdate: Sendable {
     /// (header and loader version 1); used to recognise files by content.
     static func looksLikeUpdate(_ bytes: ArraySlice<UInt8>, at offset: Int) -> Bool {
         guard bytes.endIndex - offset >= headerSize else { return false }
-        return bytes.unsafeU32(at: offset) == 1 && bytes.unsafeU32(at: offset + 0x14) == 1
+        return (try? bytes.u32(at: offset)) == 1 && (try? bytes.u32(at: offset + 0x14)) == 1
     }
 
     static func parse(_ bytes: ArraySlice<UInt8>, at start: Int, path: String) throws(ParseError) -> IntelUpdate {
@@ -130,16 +130,16 @@ public struct IntelUpdate: Sendable {
         guard left >= headerSize else {
             throw ParseError(offset: start, "truncated update header: \(left) bytes left, a header has \(headerSize)")
         }
-        let headerVersion = bytes.unsafeU32(at: start)
+        let headerVersion = try bytes.u32(at: start)
         guard headerVersion == 1 else {
             throw ParseError(offset: start, "header version is \(Hex.short(headerVersion)), expected 1")
         }
-        let loaderVersion = bytes.unsafeU32(at: start + 0x14)
+        let loaderVersion = try bytes.u32(at: start + 0x14)
         guard loaderVersion == 1 else {
             throw ParseError(offset: start + 0x14, "loader version is \(Hex.short(loaderVersion)), expected 1")
         }
-        let dataField = Int(bytes.unsafeU32(at: start + 0x1c))
-        let totalField = Int(bytes.unsafeU32(at: start + 0x20))
+        let dataField = Int(try bytes.u32(at: start + 0x1c))
+        let totalField = Int(try bytes.u32(at: start + 0x20))
         // Data size 0 is the original format: 2000 bytes of data in 2048.
         let dataSize = dataField == 0 ? 2000 : dataField
         let totalSize = dataField == 0 ? 2048 : totalField
@@ -155,9 +155,9 @@ public struct IntelUpdate: Sendable {
         guard totalSize <= left else {
             throw ParseError(offset: start + 0x20, "total size \(totalSize) runs past the end of the file (\(left) bytes left)")
         }
-        let signature = CPUSignature(bytes.unsafeU32(at: start + 0x0c))
-        let checksum = bytes.unsafeU32(at: start + 0x10)
-        let platforms = PlatformFlags(bytes.unsafeU32(at: start + 0x18))
+        let signature = CPUSignature(try bytes.u32(at: start + 0x0c))
+        let checksum = try bytes.u32(at: start + 0x10)
+        let platforms = PlatformFlags(try bytes.u32(at: start + 0x18))
         let sum = bytes[start..<(start + headerSize + dataSize)].dwordSum()
         guard sum == 0 else {
             throw ParseError(offset: start + 0x10, "checksum is wrong (header and data sum to \(Hex.word(sum)), not 0)")
@@ -170,7 +170,7 @@ public struct IntelUpdate: Sendable {
             guard tableSize >= extendedHeaderSize else {
                 throw ParseError(offset: tableStart, "extended signature table of \(tableSize) bytes is shorter than its \(extendedHeaderSize)-byte header")
             }
-            let count = Int(bytes.unsafeU32(at: tableStart))
+            let count = Int(try bytes.u32(at: tableStart))
             let expected = extendedHeaderSize + extendedEntrySize * count
             guard expected == tableSize else {
                 throw ParseError(offset: tableStart, "extended signature table counts \(count) entries (\(expected) bytes) but has \(tableSize) bytes")
@@ -184,9 +184,9 @@ public struct IntelUpdate: Sendable {
             for index in 0..<count {
                 let entry = tableStart + extendedHeaderSize + index * extendedEntrySize
                 let item = ExtendedSignature(
-                    signature: CPUSignature(bytes.unsafeU32(at: entry)),
-                    platforms: PlatformFlags(bytes.unsafeU32(at: entry + 4)),
-                    checksum: bytes.unsafeU32(at: entry + 8))
+                    signature: CPUSignature(try bytes.u32(at: entry)),
+                    platforms: PlatformFlags(try bytes.u32(at: entry + 4)),
+                    checksum: try bytes.u32(at: entry + 8))
                 guard item.signature.rawValue &+ item.platforms.rawValue &+ item.checksum == headerKey else {
                     throw ParseError(offset: entry, "extended signature \(index) (\(item.signature)) has a wrong checksum")
                 }
@@ -194,9 +194,11 @@ public struct IntelUpdate: Sendable {
             }
         }
 
+        let revision = try bytes.u32(at: start + 0x04)
+        let date = MicrocodeDate(try bytes.u32(at: start + 0x08))
         return IntelUpdate(
-            revision: bytes.unsafeU32(at: start + 0x04),
-            date: MicrocodeDate(bytes.unsafeU32(at: start + 0x08)),
+            revision: revision,
+            date: date,
             signature: signature,
             platforms: platforms,
             checksum: checksum,

@@ -48,7 +48,7 @@ public enum MicrocodeFormat: Sendable, Equatable {
         if all.isEmpty { return .notMicrocode("empty file") }
         if AMDContainer.looksLikeContainer(all) { return .amdContainer }
         // Header version 1 is how every Intel update starts; let the parser say what is wrong with the rest.
-        if all.count >= 4 && all.unsafeU32(at: all.startIndex) == 1 { return .intelBinary }
+        if (try? all.u32(at: all.startIndex)) == 1 { return .intelBinary }
         // Binary microcode always has NUL bytes in its first header; text
         // never does, nor other control bytes, nor 0xfe/0xff (never in
         // UTF-8). Without the latter, a damaged file of 0xff bytes would be
@@ -167,16 +167,6 @@ public struct MicrocodeCatalog: Sendable {
         }
         return catalog
     }
-
-    /// Parses one file into the catalog; nothing of a bad file is kept.
-    public mutating func add(path: String, explicit: Bool = true) throws(InputError) {
-        switch try FileContents.read(path, explicit: explicit) {
-        case .intel(let updates): intel += updates
-        case .amd(let containers): amd += containers
-        case .notMicrocode(let reason): skipped.append(SkippedFile(path: path, reason: reason))
-        }
-        filesRead += 1
-    }
 }
 
 /// What one file turned out to hold.
@@ -184,16 +174,6 @@ enum FileContents: Sendable {
     case intel([IntelUpdate])
     case amd([AMDContainer])
     case notMicrocode(String)
-
-    static func read(_ path: String, explicit: Bool) throws(InputError) -> FileContents {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileIO.read(path)
-        } catch {
-            throw InputError(path: path, reason: error.reason)
-        }
-        return try parse(bytes[...], path: path, explicit: explicit)
-    }
 
     static func parse(_ bytes: ArraySlice<UInt8>, path: String, explicit: Bool) throws(InputError) -> FileContents {
         switch MicrocodeFormat.of(bytes) {

@@ -16,11 +16,11 @@ public struct ArchiveMemberReport: Encodable, Sendable, Equatable {
         offset = member.offset
         dataOffset = member.dataOffset
         size = member.dataSize
-        type = switch member.mode & CPIOMember.typeMask {
-        case CPIOMember.regularType: "file"
-        case CPIOMember.directoryType: "directory"
-        case 0o120000: "symlink"
-        default: "other"
+        type = switch member.fileType {
+        case .regular: "file"
+        case .directory: "directory"
+        case .symlink: "symlink"
+        case nil: "other"
         }
     }
 }

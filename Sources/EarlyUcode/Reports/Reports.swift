@@ -166,7 +166,8 @@ public struct MixedRevisionReport: Encodable, Sendable, Equatable {
     public var warning: String {
         let parts = revisions.map { "\($0.revision ?? "unknown") on \(CPUList.format($0.cpus))" }
         return "logical CPUs of \(signature) run different microcode revisions (\(parts.joined(separator: ", "))): "
-            + "the mismatched state that late loading leaves; rebuild the early archive and reboot"
+            + "the mismatched state a late load leaves (CPUs updated one by one while running, with features and mitigations decided on the old revision); "
+            + "early loading updates each CPU before it runs anything: rebuild the early archive and reboot"
     }
 }
 

@@ -1,31 +1,44 @@
-/// Little-endian reads from byte buffers. Every read is bounds-checked and
-/// reports the absolute offset where it failed.
+/// The one way parsers read numbers out of bytes: little-endian, unaligned,
+/// and bounds-checked. Every read outside the bytes throws a `ParseError`
+/// carrying the absolute offset, so a parser bug (or a length field it
+/// forgot to check) becomes a one-line error, never a read past a buffer.
 extension ArraySlice where Element == UInt8 {
-    /// The little-endian 32-bit word at absolute index `index`.
     @inline(__always)
     func u32(at index: Int) throws(ParseError) -> UInt32 {
-        guard index >= startIndex, index <= endIndex - 4 else {
-            throw ParseError(offset: index, "truncated: need 4 bytes, \(Swift.max(0, endIndex - index)) left")
+        try need(4, at: index)
+        return withUnsafeBytes { raw in
+            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index - startIndex, as: UInt32.self))
         }
-        return unsafeU32(at: index)
     }
 
     @inline(__always)
     func u16(at index: Int) throws(ParseError) -> UInt16 {
-        guard index >= startIndex, index <= endIndex - 2 else {
-            throw ParseError(offset: index, "truncated: need 2 bytes, \(Swift.max(0, endIndex - index)) left")
-        }
+        try need(2, at: index)
         return UInt16(self[index]) | UInt16(self[index + 1]) << 8
     }
 
-    /// For reads the caller has already bounds-checked. Still checked here,
-    /// in release builds too: a parser bug must stop, never read past a
-    /// buffer.
     @inline(__always)
-    func unsafeU32(at index: Int) -> UInt32 {
-        precondition(index >= startIndex && index <= endIndex - 4, "read outside the buffer")
-        return withUnsafeBytes { raw in
-            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index - startIndex, as: UInt32.self))
+    func u8(at index: Int) throws(ParseError) -> UInt8 {
+        try need(1, at: index)
+        return self[index]
+    }
+
+    /// `count` ASCII hexadecimal digits, either case, as a number: how cpio
+    /// headers spell their fields. Nil when a byte is not a digit.
+    func hexDigits(at index: Int, count: Int) throws(ParseError) -> UInt32? {
+        try need(count, at: index)
+        var value: UInt32 = 0
+        for byte in self[index..<(index + count)] {
+            guard let digit = Hex.digit(byte) else { return nil }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    @inline(__always)
+    private func need(_ count: Int, at index: Int) throws(ParseError) {
+        guard index >= startIndex, index <= endIndex - count else {
+            throw ParseError(offset: index, "truncated: need \(count) byte\(count == 1 ? "" : "s"), \(Swift.max(0, endIndex - index)) left")
         }
     }
 

@@ -130,6 +130,8 @@ public enum FileIO {
 
 /// Where bytes go: a file descriptor or memory.
 public protocol ByteSink {
+    /// What errors name: the file (or "standard output", "memory").
+    var path: String { get }
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError)
 }
 
@@ -145,6 +147,7 @@ extension ByteSink {
 
 public struct MemorySink: ByteSink {
     public var bytes: [UInt8] = []
+    public var path: String { "memory" }
     public init() {}
     public mutating func write(_ raw: UnsafeRawBufferPointer) throws(FileError) {
         bytes.append(contentsOf: raw)
@@ -158,6 +161,8 @@ public struct CountingSink: ByteSink {
     public var count = 0
 
     public init(inner: DescriptorSink) { self.inner = inner }
+
+    public var path: String { inner.path }
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         try inner.write(bytes)

@@ -27,9 +27,27 @@ public enum Hex {
     /// Parses `0x1f`, `1f` or `0X1F`; nil for anything else (empty, signs,
     /// spaces, overflow).
     public static func parseUInt32(_ text: some StringProtocol) -> UInt32? {
-        var digits = Substring(text)
-        if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
-        guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy(\.isHexDigit) else { return nil }
-        return UInt32(digits, radix: 16)
+        var digits = Substring(text).utf8[...]
+        if digits.starts(with: "0x".utf8) || digits.starts(with: "0X".utf8) { digits = digits.dropFirst(2) }
+        guard !digits.isEmpty, digits.count <= 8 else { return nil }
+        var value: UInt32 = 0
+        for byte in digits {
+            guard let nibble = digit(byte) else { return nil }
+            value = value << 4 | UInt32(nibble)
+        }
+        return value
+    }
+
+    /// The value of one ASCII hexadecimal digit, either case: the decoder
+    /// every hexadecimal reader (command line, sysfs, .dat text, cpio
+    /// headers) goes through.
+    @inline(__always)
+    public static func digit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -131,6 +131,7 @@ struct EarlyArchiveTests {
     struct AllocatingSink: ByteSink {
         var bytes: [UInt8] = []
         var scratch: [[UInt8]] = []
+        var path: String { "allocating sink" }
         mutating func write(_ raw: UnsafeRawBufferPointer) throws(FileError) {
             for _ in 0..<4 { scratch.append([UInt8](repeating: 0xee, count: raw.count)) }
             bytes.append(contentsOf: raw)

@@ -62,7 +62,7 @@ struct BootCheckTests {
     @Test func mixedRevisionsExplainWhy() throws {
         let root = try BootFakeRoot(cpus: [Fabricate.FakeCPU(number: 0, microcode: "0x2007006"), Fabricate.FakeCPU(number: 1, microcode: "0x2006e05")])
         try root.write("firmware/intel-ucode/06-55-04", bytes: Fabricate.intelUpdate(revision: 0x2007006, signature: 0x50654, platforms: 0xb7))
-        let mixed = try #require(findings(root, .cpu).first { $0.message.contains("run different revisions") })
+        let mixed = try #require(findings(root, .cpu).first { $0.message.contains("run different microcode revisions") })
         #expect(mixed.level == .warning)
         #expect(mixed.message.contains("mismatched state a late load leaves"))
     }

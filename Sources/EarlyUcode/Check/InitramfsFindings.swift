@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReadinessCheck {
+    // MARK: - initramfs
+
+    static func initramfs(_ inputs: ReadinessInputs, config: EarlyUcodeConfig) -> [Finding] {
+        var findings: [Finding] = []
+        let hook = Path.join(inputs.hookDirectory, "early-ucode")
+        switch FileIO.resolvedKind(hook) {
+        case .regular where access(hook, X_OK) == 0:
+            findings.append(Finding(.ok, .initramfs, "early-ucode's hook is installed: update-initramfs adds its archive", path: hook))
+            if FileIO.resolvedKind(inputs.binary) != .regular {
+                findings.append(Finding(.problem, .initramfs, "the hook runs this binary, which is missing: images get no early-ucode archive (scripts/install)", path: inputs.binary))
+            }
+        case .regular:
+            findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not executable: initramfs-tools skips it", path: hook))
+        default:
+            findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not installed: update-initramfs adds no early-ucode archive (scripts/install)", path: hook))
+        }
+        for debian in DebianMicrocodeHook.all {
+            let hookPath = Path.join(inputs.packageHookDirectory, debian.hookName)
+            guard FileIO.resolvedKind(hookPath) == .regular else { continue }
+            let defaults = Path.join(inputs.defaultsDirectory, debian.defaultsName)
+            var value: String?
+            if FileIO.resolvedKind(defaults) == .regular {
+                do {
+                    let bytes = try FileIO.read(defaults, limit: 1 << 20)
+                    value = try ShellAssignments.parse(bytes, path: defaults, strict: false).value(of: debian.key)
+                } catch {
+                    findings.append(problem(.initramfs, error))
+                    continue
+                }
+            }
+            if DebianMicrocodeHook.disables(value) {
+                findings.append(Finding(.ok, .initramfs, "\(debian.package)'s hook is installed and off (\(debian.key)=\(value ?? ""))", path: defaults))
+            } else {
+                findings.append(Finding(.problem, .initramfs,
+                    "\(debian.package)'s hook is on (\(debian.key)=\(value ?? "unset")): it runs before early-ucode's and its \(debian.vendor.rawValue).bin comes first in every image, so Linux and Xen load it and never see early-ucode's (shadowed); set \(debian.key)=no in \(defaults) (scripts/install does)",
+                    path: hookPath))
+            }
+        }
+        return findings
+    }
+}

@@ -1,0 +1,49 @@
+/// Every input `check` reads, so tests (and fleet tools) can point each one
+/// at captured files.
+public struct ReadinessInputs: Sendable {
+    public var cpuinfo: String
+    public var sysfs: String
+    /// Nil: read none (defaults).
+    public var config: String?
+    /// The configuration was named by the user: its absence is an error.
+    public var configRequired = false
+    /// Microcode sources; nil: the configuration's (or the system's).
+    public var firmware: [MicrocodeSource]?
+    public var bootDirectory: String
+    public var grubCfg: String
+    public var grubDefaultsFile: String
+    public var grubDefaultsDirectory: String
+    /// Debian's GRUB script for Xen entries, to tell whether it puts early
+    /// initrds on one `module2` line (2.04-2.06).
+    public var grubXenScript: String
+    public var hookDirectory: String
+    public var packageHookDirectory: String
+    /// Where Debian's `intel-microcode` and `amd64-microcode` settings live.
+    public var defaultsDirectory: String
+    /// The binary the hook runs.
+    public var binary: String
+    public var taint: String
+    /// An `xl dmesg` capture, when one could be had, and where it came from.
+    public var xenLog: [UInt8]?
+    public var xenLogSource: String?
+
+    /// The system's paths, under `root` (for captured trees and tests).
+    public init(root: String = "/") {
+        func at(_ path: String) -> String {
+            root == "/" || root.isEmpty ? path : (root.hasSuffix("/") ? String(root.dropLast()) : root) + path
+        }
+        cpuinfo = at(HostCPUs.defaultCPUInfo)
+        sysfs = at(HostCPUs.defaultSysfs)
+        config = at(EarlyUcodeConfig.defaultPath)
+        bootDirectory = at("/boot")
+        grubCfg = at("/boot/grub/grub.cfg")
+        grubDefaultsFile = at(GrubDefaults.defaultFile)
+        grubDefaultsDirectory = at(GrubDefaults.defaultDirectory)
+        grubXenScript = at("/etc/grub.d/20_linux_xen")
+        hookDirectory = at("/etc/initramfs-tools/hooks")
+        packageHookDirectory = at("/usr/share/initramfs-tools/hooks")
+        defaultsDirectory = at("/etc/default")
+        binary = at("/usr/local/sbin/early-ucode")
+        taint = at(LateLoading.defaultTaintPath)
+    }
+}

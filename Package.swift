@@ -20,16 +20,22 @@ let package = Package(
             name: "EarlyUcode",
             dependencies: ["CLibArchive"]
         ),
-        .executableTarget(
-            name: "early-ucode",
+        // The commands, as a library: the executable is a thin main, and the
+        // tests run every command in-process against a CommandContext.
+        .target(
+            name: "EarlyUcodeCLI",
             dependencies: [
                 "EarlyUcode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "early-ucode",
+            dependencies: ["EarlyUcodeCLI"]
+        ),
         .testTarget(
             name: "EarlyUcodeTests",
-            dependencies: ["EarlyUcode"],
+            dependencies: ["EarlyUcode", "EarlyUcodeCLI"],
             // Inputs the tests read from disk, not sources or resources.
             exclude: ["Corpus"]
         ),

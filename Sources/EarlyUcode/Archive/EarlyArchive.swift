@@ -85,6 +85,14 @@ public struct EarlyArchive {
 
     public var placements: [Placement] { plan().placements }
 
+    /// The archive's size in bytes, as `write` writes it: the entries, the
+    /// trailer, zero padding to `endAlignment`.
+    public var size: Int {
+        let entries = plan().entries.reduce(0) { $0 + Self.entrySize(nameLength: $1.name.utf8.count, dataSize: $1.member?.size ?? 0) }
+        let total = entries + Self.entrySize(nameLength: CPIO.trailerName.utf8.count, dataSize: 0)
+        return (total + Self.endAlignment - 1) / Self.endAlignment * Self.endAlignment
+    }
+
     /// Writes the archive. Data goes from the source buffers to the sink
     /// without an intermediate copy (libarchive runs unblocked).
     public func write<S: ByteSink>(to sink: inout S) throws {

@@ -20,14 +20,21 @@ extension ReadinessCheck {
                 findings.append(Finding(.warning, .lateLoading, (error as? InputError)?.reason ?? "\(error)", path: inputs.taint))
             }
         }
-        if let log = inputs.xenLog {
-            let lines = LateLoading.xenLateLoadLines(in: log)
+        let log: (bytes: [UInt8], source: String)?
+        do {
+            log = try inputs.xenLog.read()
+        } catch {
+            findings.append(Finding(.problem, .lateLoading, error.description, path: inputs.xenLog.name))
+            log = nil
+        }
+        if let log {
+            let lines = LateLoading.xenLateLoadLines(in: log.bytes)
             if lines.isEmpty {
-                findings.append(Finding(.ok, .lateLoading, "no late load (xen-ucode) in Xen's log", path: inputs.xenLogSource))
+                findings.append(Finding(.ok, .lateLoading, "no late load (xen-ucode) in Xen's log", path: log.source))
             } else {
                 findings.append(Finding(.warning, .lateLoading,
                     "Xen's log shows a late load (xen-ucode): \(lines.prefix(3).joined(separator: " | ")); reboot so Xen loads microcode early (ucode=scan)",
-                    path: inputs.xenLogSource))
+                    path: log.source))
             }
         }
         return findings

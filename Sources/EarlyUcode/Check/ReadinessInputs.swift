@@ -23,9 +23,8 @@ public struct ReadinessInputs: Sendable {
     /// The binary the hook runs.
     public var binary: String
     public var taint: String
-    /// An `xl dmesg` capture, when one could be had, and where it came from.
-    public var xenLog: [UInt8]?
-    public var xenLogSource: String?
+    /// Where Xen's log comes from.
+    public var xenLog: XenLogSource = .none
 
     /// The system's paths, under `root` (for captured trees and tests).
     public init(root: String = "/") {

@@ -122,9 +122,7 @@ public struct EarlyUcodeConfig: Sendable, Equatable {
     }
 
     /// Where the microcode comes from: the configured folders, or the system's.
-    public var sources: [MicrocodeSource] {
-        firmwareDirectories.isEmpty ? MicrocodeSource.systemDefaults : firmwareDirectories.flatMap(MicrocodeSource.firmwareDirectory)
-    }
+    public var sources: [MicrocodeSource] { sources(commandLine: []) }
 }
 
 /// `KEY=value` lines read without a shell.

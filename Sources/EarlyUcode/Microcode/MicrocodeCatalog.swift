@@ -15,6 +15,18 @@ public enum MicrocodeSource: Sendable, Hashable {
         .directory("/lib/firmware/amd-ucode", required: false),
     ]
 
+    /// The same folders below `root` (a captured tree, a test's root).
+    public static func systemDefaults(under root: String) -> [MicrocodeSource] {
+        guard root != "/" && !root.isEmpty else { return systemDefaults }
+        let base = root.hasSuffix("/") ? String(root.dropLast()) : root
+        return systemDefaults.map { source in
+            switch source {
+            case .directory(let path, let required): .directory(base + path, required: required)
+            case .file(let path): .file(base + path)
+            }
+        }
+    }
+
     /// `--firmware-dir DIR`: a firmware root (holding `intel-ucode/` and/or
     /// `amd-ucode/`, as /lib/firmware does) or a folder of microcode files.
     public static func firmwareDirectory(_ path: String) -> [MicrocodeSource] {

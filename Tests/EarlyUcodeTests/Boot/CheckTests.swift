@@ -125,7 +125,7 @@ struct BootCheckTests {
         let root = try readyRoot()
         try root.write("proc/sys/kernel/tainted", "4\n")
         let log = "(XEN) microcode: CPU0 updated from revision 0x1 to 0x2\n(XEN) 8 cores are to update their microcode\n"
-        let late = findings(root, .lateLoading) { $0.xenLog = Array(log.utf8); $0.xenLogSource = "xl dmesg" }
+        let late = findings(root, .lateLoading) { $0.xenLog = .bytes(Array(log.utf8), name: "xl dmesg") }
         #expect(late.filter { $0.level == .warning }.count == 2)
         #expect(late.contains { $0.message.contains("TAINT_CPU_OUT_OF_SPEC") })
         #expect(late.contains { $0.message.contains("8 cores are to update their microcode") && !$0.message.contains("CPU0 updated") })

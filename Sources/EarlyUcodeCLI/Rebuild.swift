@@ -2,7 +2,7 @@ import ArgumentParser
 import EarlyUcode
 import FoundationEssentials
 
-struct Rebuild: ParsableCommand {
+struct Rebuild: ContextCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replace the early microcode of an initrd in place, keeping everything else.",
         discussion: """
@@ -39,23 +39,23 @@ struct Rebuild: ParsableCommand {
         if output == "-" { throw ValidationError("-o -: rebuild writes a file, not standard output") }
     }
 
-    func run() throws {
-        try Console.reporting(rebuild)
+    func run(in context: CommandContext) throws {
+        try context.reporting { try rebuild(in: context) }
     }
 
-    private func rebuild() throws {
+    private func rebuild(in context: CommandContext) throws {
         var archive: EarlyArchive?
         var plan: BuildJob.Plan?
         if !none {
             // The same settings the initramfs hook builds with, so a rebuilt image matches a regenerated one.
-            let config = try settings.load(trust: source.trust)
-            guard let request = try selection.request(config: config) else {
-                throw CLIError("EARLY_UCODE=no in \(config.origin): nothing to build; \(image) left unchanged (--none removes early microcode, --host/--cpu/--all choose CPUs)")
+            let config = try settings.load(in: context, trust: source.trust)
+            guard let request = try selection.request(config: config, in: context) else {
+                throw RebuildRefused(message: "EARLY_UCODE=no in \(config.origin): nothing to build; \(image) left unchanged (--none removes early microcode, --host/--cpu/--all choose CPUs)")
             }
-            let built = try source.plan(request, config: config)
+            let built = try source.plan(request, config: config, in: context)
             guard let made = built.archive else {
-                for note in built.selection.notes { Console.note(note) }
-                Console.err("early-ucode: no microcode applies to the selected CPUs; \(image) left unchanged (--none removes early microcode)")
+                for note in built.selection.notes { context.note(note) }
+                context.err("early-ucode: no microcode applies to the selected CPUs; \(image) left unchanged (--none removes early microcode)")
                 return
             }
             archive = made
@@ -65,28 +65,34 @@ struct Rebuild: ParsableCommand {
                                           options: ImageRebuild.Options(output: output, keepBackup: !noBackup))
         let target = result.output
         if !result.changed {
-            Console.out("\(target): unchanged: \(result.unchangedReason ?? "nothing to do")")
+            context.out("\(target): unchanged: \(result.unchangedReason ?? "nothing to do")")
         } else {
-            Console.out("rebuilt \(target): \(result.size) bytes (was \(result.oldSize))")
+            context.out("rebuilt \(target): \(result.size) bytes (was \(result.oldSize))")
             if let plan {
                 let report = plan.report(output: target, size: result.newArchiveSize)
-                Console.out("  new early archive: \(result.newArchiveSize) bytes at offset 0")
+                context.out("  new early archive: \(result.newArchiveSize) bytes at offset 0")
                 for member in report.members {
                     let count = report.updates.filter { ($0.vendor == "intel") == member.name.hasSuffix("GenuineIntel.bin") }.count
-                    Console.out("    \(member.name): \(count) update\(count == 1 ? "" : "s"), \(member.size) bytes at offset \(member.dataOffset)")
+                    context.out("    \(member.name): \(count) update\(count == 1 ? "" : "s"), \(member.size) bytes at offset \(member.dataOffset)")
                 }
             }
-            for removed in result.removed { Console.out("  removed \(removed.name) (was at offset \(removed.offset))") }
-            if result.kept > 0 { Console.out("  kept \(result.kept) other early archive\(result.kept == 1 ? "" : "s") byte for byte") }
-            if result.rewritten > 0 { Console.out("  rewrote \(result.rewritten) early archive\(result.rewritten == 1 ? " without its" : "s without their") microcode") }
-            if result.dropped > 0 { Console.out("  dropped \(result.dropped) early microcode archive\(result.dropped == 1 ? "" : "s")") }
+            for removed in result.removed { context.out("  removed \(removed.name) (was at offset \(removed.offset))") }
+            if result.kept > 0 { context.out("  kept \(result.kept) other early archive\(result.kept == 1 ? "" : "s") byte for byte") }
+            if result.rewritten > 0 { context.out("  rewrote \(result.rewritten) early archive\(result.rewritten == 1 ? " without its" : "s without their") microcode") }
+            if result.dropped > 0 { context.out("  dropped \(result.dropped) early microcode archive\(result.dropped == 1 ? "" : "s")") }
             switch result.main.kind {
-            case .nothing: Console.out("  main archive: none")
-            default: Console.out("  main archive: \(result.main.description) (was at \(result.oldMain.offset)), copied byte for byte")
+            case .nothing: context.out("  main archive: none")
+            default: context.out("  main archive: \(result.main.description) (was at \(result.oldMain.offset)), copied byte for byte")
             }
-            if let backup = result.backup { Console.out("  old image kept as \(backup)") }
+            if let backup = result.backup { context.out("  old image kept as \(backup)") }
         }
-        for note in result.notes { Console.note(note) }
-        for note in plan?.selection.notes ?? [] { Console.note(note) }
+        for note in result.notes { context.note(note) }
+        for note in plan?.selection.notes ?? [] { context.note(note) }
     }
+}
+
+/// `rebuild` when the configuration turns microcode off: nothing to put in.
+struct RebuildRefused: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EarlyUcode
 
-struct Inspect: ParsableCommand {
+struct Inspect: ContextCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the early part of an initrd and which microcode Linux and Xen would load from it.",
         discussion: """
@@ -25,11 +25,7 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Predict for this host's CPUs (the default; combines with --cpu).")
     var host = false
 
-    @Option(help: ArgumentHelp("Read this host's CPUs from this file.", valueName: "FILE"))
-    var cpuinfo: String = HostCPUs.defaultCPUInfo
-
-    @Option(help: ArgumentHelp("Read per-CPU microcode details from this sysfs folder.", valueName: "DIR"))
-    var sysfs: String = HostCPUs.defaultSysfs
+    @OptionGroup var hostInputs: HostInputOptions
 
     @Flag(help: "Print the report as one JSON object (see docs/json.md).")
     var json = false
@@ -40,32 +36,30 @@ struct Inspect: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run(in context: CommandContext) throws {
         var problem: InputError?
-        try Console.reporting {
-            let inspection = try ImageInspection.inspect(path: image, cpus: try inspectedCPUs())
+        try context.reporting {
+            let inspection = try ImageInspection.inspect(path: image, cpus: try inspectedCPUs(in: context))
             let report = InspectReport(inspection)
             if json {
-                try Console.json(report)
+                try context.json(report)
             } else {
-                for line in report.lines { Console.out(line) }
-                for note in report.notes { Console.note(note) }
+                for line in report.lines { context.out(line) }
+                for note in report.notes { context.note(note) }
             }
             problem = inspection.firstProblem
         }
         if let problem {
-            Console.error(problem.description)
+            context.error(problem.description)
             throw ExitCode(1)
         }
     }
 
     /// The host's CPUs (with their running revisions) unless only --cpu is
     /// given; a named CPU the host has gets the host's revision.
-    private func inspectedCPUs() throws -> [InspectedCPU] {
+    private func inspectedCPUs(in context: CommandContext) throws -> [InspectedCPU] {
         let wantsHost = host || cpus.isEmpty
-        let hostCPUs: HostCPUs? = wantsHost
-            ? try HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs)
-            : try? HostCPUs.read(cpuinfo: cpuinfo, sysfs: sysfs)
+        let hostCPUs: HostCPUs? = wantsHost ? try hostInputs.read(in: context) : try? hostInputs.read(in: context)
         return InspectedCPU.list(host: hostCPUs, includeHost: wantsHost, named: cpus.compactMap(CPUTarget.init(parsing:)))
     }
 }

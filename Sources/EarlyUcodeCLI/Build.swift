@@ -2,7 +2,7 @@ import ArgumentParser
 import EarlyUcode
 import FoundationEssentials
 
-struct Build: ParsableCommand {
+struct Build: ContextCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the early microcode archive (uncompressed newc cpio).",
         discussion: """
@@ -36,44 +36,43 @@ struct Build: ParsableCommand {
         if !["auto", "all"].contains(defaultScope) { throw ValidationError("--default-scope \(defaultScope): expected auto or all") }
     }
 
-    func run() throws {
-        try Console.reporting(build)
+    func run(in context: CommandContext) throws {
+        try context.reporting { try build(in: context) }
     }
 
-    private func build() throws {
-        let config = try settings.load(trust: source.trust)
-        guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto) else {
+    private func build(in context: CommandContext) throws {
+        let config = try settings.load(in: context, trust: source.trust)
+        guard let request = try selection.request(config: config, defaultScope: defaultScope == "all" ? .all : .auto, in: context) else {
             // Turned off by the administrator: not an error, and the hook relies on exit 0 here.
-            if json { try Console.json(DisabledReport(disabledBy: config.origin)) }
-            Console.err("early-ucode: EARLY_UCODE=no in \(config.origin): nothing written")
+            if json { try context.json(DisabledReport(disabledBy: config.origin)) }
+            context.err("early-ucode: EARLY_UCODE=no in \(config.origin): nothing written")
             return
         }
-        let plan = try source.plan(request, config: config)
+        let plan = try source.plan(request, config: config, in: context)
         guard let archive = plan.archive else {
             let report = plan.report(output: nil, size: 0)
-            if json { try Console.json(report) }
-            for note in plan.selection.notes { Console.note(note) }
-            Console.err("early-ucode: no microcode applies to the selected CPUs; nothing written")
+            if json { try context.json(report) }
+            for note in plan.selection.notes { context.note(note) }
+            context.err("early-ucode: no microcode applies to the selected CPUs; nothing written")
             return
         }
         var size = 0
         if output == "-" {
-            var sink = CountingSink(inner: DescriptorSink(fd: 1, path: "standard output"))
+            var sink = context.outputSink()
             try archive.write(to: &sink)
-            size = sink.count
+            size = archive.size
         } else {
             try AtomicFile.write(to: output) { (sink: inout DescriptorSink) throws -> Void in
-                var counter = CountingSink(inner: sink)
-                try archive.write(to: &counter)
-                size = counter.count
+                try archive.write(to: &sink)
             }
+            size = archive.size
         }
         let report = plan.report(output: output, size: size)
         if json {
-            try Console.json(report)
+            try context.json(report)
         } else {
             let toStdout = output != "-"
-            func say(_ line: String) { toStdout ? Console.out(line) : Console.err(line) }
+            func say(_ line: String) { toStdout ? context.out(line) : context.err(line) }
             say("wrote \(output == "-" ? "standard output" : output): \(size) bytes")
             for member in report.members {
                 let count = report.updates.filter { ($0.vendor == "intel") == member.name.hasSuffix("GenuineIntel.bin") }.count
@@ -81,7 +80,7 @@ struct Build: ParsableCommand {
             }
             if verbose { for update in report.updates { say("    " + update.line) } }
         }
-        for note in plan.selection.notes { Console.note(note) }
+        for note in plan.selection.notes { context.note(note) }
     }
 }
 
@@ -91,9 +90,4 @@ struct DisabledReport: Encodable {
     var size = 0
     /// The configuration file that says EARLY_UCODE=no.
     var disabledBy: String
-}
-
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,141 @@
+import ArgumentParser
+import EarlyUcode
+import FoundationEssentials
+
+/// Where a command's text goes: a file descriptor in the process, memory in
+/// tests.
+public protocol CommandOutput: AnyObject {
+    /// What errors name ("standard output").
+    var name: String { get }
+    func write(_ bytes: UnsafeRawBufferPointer) throws(FileError)
+}
+
+/// Standard output or standard error of this process, written with
+/// write(2): the C stdio globals are not concurrency-safe in Swift 6, and a
+/// failed write to a closed pipe must not crash.
+public final class DescriptorStream: CommandOutput {
+    public let name: String
+    private let fd: Int32
+
+    public init(fd: Int32, name: String) {
+        self.fd = fd
+        self.name = name
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var sink = DescriptorSink(fd: fd, path: name)
+        try sink.write(bytes)
+    }
+}
+
+/// Output kept in memory, for tests.
+public final class CapturedStream: CommandOutput {
+    public let name: String
+    public private(set) var bytes: [UInt8] = []
+
+    public init(name: String) { self.name = name }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        self.bytes.append(contentsOf: bytes)
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// What a command runs against: its output streams, its environment and the
+/// folder the system's paths (/proc, /sys, /etc, /boot, /lib/firmware) are
+/// under. The process gets `.process`; tests make their own and run
+/// commands in-process (as swiftly's commands take a `SwiftlyCoreContext`).
+public final class CommandContext {
+    public let standardOutput: any CommandOutput
+    public let standardError: any CommandOutput
+    public let environment: [String: String]
+    /// "/" on a real host.
+    public let root: String
+
+    public init(standardOutput: any CommandOutput, standardError: any CommandOutput,
+                environment: [String: String] = [:], root: String = "/") {
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        self.environment = environment
+        self.root = root
+    }
+
+    /// This process: file descriptors 1 and 2, its environment, `/`.
+    public static var process: CommandContext {
+        CommandContext(standardOutput: DescriptorStream(fd: 1, name: "standard output"),
+                       standardError: DescriptorStream(fd: 2, name: "standard error"),
+                       environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// A system path (`/proc/cpuinfo`) below `root`.
+    public func path(_ system: String) -> String {
+        root == "/" || root.isEmpty ? system : (root.hasSuffix("/") ? String(root.dropLast()) : root) + system
+    }
+
+    // MARK: Text
+
+    /// One line each: names and values printed here come from inputs
+    /// (member names in an image, vendor_id in cpuinfo, file names), so
+    /// their control characters and newlines are shown escaped; an input
+    /// cannot drive the terminal or fake a line of its own.
+    public func out(_ line: String) { emit(OneLine.escaped(line) + "\n", to: standardOutput) }
+    public func err(_ line: String) { emit(OneLine.escaped(line) + "\n", to: standardError) }
+
+    public func note(_ line: String) { err("early-ucode: note: " + line) }
+    public func warning(_ line: String) { err("early-ucode: warning: " + line) }
+    /// One line whatever the message quotes (file names, input bytes).
+    public func error(_ line: String) { err("early-ucode: error: " + line) }
+
+    /// A closed pipe must not crash a command, and there is nowhere left to
+    /// report that the report could not be written.
+    private func emit(_ text: String, to stream: any CommandOutput) {
+        var text = text
+        text.withUTF8 { try? stream.write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// One JSON object on standard output: sorted keys, pretty, slashes as
+    /// they are (the golden files in Tests/ are byte for byte this).
+    public func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        // Several lines by design; the encoder has escaped every control character in the values.
+        emit(String(decoding: data, as: UTF8.self) + "\n", to: standardOutput)
+    }
+
+    /// Standard output as a `ByteSink`, for `build -o -`.
+    func outputSink() -> StreamSink { StreamSink(stream: standardOutput) }
+
+    /// Runs a command body; every library error becomes one line on stderr
+    /// and exit status 1.
+    func reporting(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as CustomStringConvertible & Error {
+            self.error(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// A stream as a `ByteSink`, so archives can be written to it.
+struct StreamSink: ByteSink {
+    let stream: any CommandOutput
+    var path: String { stream.name }
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) { try stream.write(bytes) }
+}
+
+/// A subcommand that runs against a context. `run()` (what the process
+/// calls) runs it against `.process`.
+public protocol ContextCommand: ParsableCommand {
+    func run(in context: CommandContext) throws
+}
+
+extension ContextCommand {
+    public func run() throws { try run(in: .process) }
+}

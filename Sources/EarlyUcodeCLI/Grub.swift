@@ -1,0 +1,92 @@
+import ArgumentParser
+import EarlyUcode
+
+struct Grub: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage ucode=scan on Xen's command line (a file in /etc/default/grub.d).",
+        discussion: """
+            Xen loads microcode early only with ucode=scan (or ucode=N). 'enable' writes \
+            \(GrubDefaults.defaultDirectory)/\(GrubDefaults.fragmentName), which update-grub sources: it adds \
+            ucode=scan to GRUB_CMDLINE_XEN_DEFAULT, so normal Xen entries get it and recovery entries do not. \
+            Run update-grub afterwards.
+            """,
+        subcommands: [Enable.self, Disable.self, Status.self])
+
+    struct Location: ParsableArguments {
+        @Option(help: ArgumentHelp("The folder update-grub reads *.cfg files from (default \(GrubDefaults.defaultDirectory)).", valueName: "DIR"))
+        var grubDefaultsDir: String?
+
+        func file(in context: CommandContext) -> GrubFragmentFile {
+            GrubFragmentFile(directory: grubDefaultsDir ?? context.path(GrubDefaults.defaultDirectory))
+        }
+    }
+
+    struct Enable: ContextCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the file that adds ucode=scan to Xen's normal entries (honours EARLY_UCODE_XEN).")
+
+        @OptionGroup var location: Location
+        @OptionGroup var settings: ConfigOptions
+
+        func run(in context: CommandContext) throws {
+            try context.reporting {
+                let config = try settings.load(in: context)
+                let file = location.file(in: context)
+                switch try file.enable(config.xen) {
+                case .removed: context.out("removed \(file.path): EARLY_UCODE_XEN=no in \(config.origin); run update-grub")
+                case .notWanted: context.out("unchanged: EARLY_UCODE_XEN=no in \(config.origin), nothing to write")
+                case .unchanged: context.out("unchanged: \(file.path)")
+                case .written(let mode):
+                    context.out("wrote \(file.path) (EARLY_UCODE_XEN=\(mode.rawValue)): normal Xen entries get ucode=scan at the next update-grub")
+                }
+            }
+        }
+    }
+
+    struct Disable: ContextCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove early-ucode's file from the GRUB defaults folder.")
+
+        @OptionGroup var location: Location
+
+        func run(in context: CommandContext) throws {
+            try context.reporting {
+                let file = location.file(in: context)
+                if try file.disable() == .removed {
+                    context.out("removed \(file.path): run update-grub to take ucode=scan off Xen's entries")
+                } else {
+                    context.out("unchanged: no \(file.path)")
+                }
+            }
+        }
+    }
+
+    struct Status: ContextCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show whether the file is in place and what update-grub will give Xen.")
+
+        @OptionGroup var location: Location
+        @OptionGroup var settings: ConfigOptions
+
+        @Option(help: ArgumentHelp("GRUB's main defaults file (default \(GrubDefaults.defaultFile)).", valueName: "FILE"))
+        var grubDefaultsFile: String?
+
+        func run(in context: CommandContext) throws {
+            try context.reporting {
+                let config = try settings.load(in: context)
+                let file = location.file(in: context)
+                let text = try file.existing()
+                let defaults = try GrubDefaults.load(file: grubDefaultsFile ?? context.path(GrubDefaults.defaultFile), directory: file.directory)
+                context.out("EARLY_UCODE_XEN=\(config.xen.rawValue) (\(config.path ?? "no configuration file: default"))")
+                if let text, let found = GrubFragment.recognise(Array(text.utf8), path: file.path) {
+                    let state = found.current && GrubFragment.Mode(config.xen) == found.mode ? "current" : "outdated: run 'early-ucode grub enable'"
+                    context.out("\(file.path): present, mode \(found.mode.rawValue), \(state)")
+                } else {
+                    context.out("\(file.path): absent")
+                }
+                context.out("update-grub gives Xen's normal entries:   \(defaults.normalCommandLine.words.joined(separator: " "))")
+                context.out("update-grub gives Xen's recovery entries: \(defaults.recoveryCommandLine.words.joined(separator: " "))")
+                for problem in defaults.unreadable { context.warning(problem.description) }
+            }
+        }
+    }
+}

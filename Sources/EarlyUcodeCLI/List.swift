@@ -29,7 +29,7 @@ struct List: ContextCommand {
                 return
             }
             if plan.catalog.isEmpty {
-                throw NothingFound(message: config.nothingFound(in: sources, commandLineNamedSources: !source.commandLineSources.isEmpty))
+                throw config.nothingFound(in: sources, commandLineNamedSources: !source.commandLineSources.isEmpty)
             }
             for update in report.updates { context.out(update.line) }
             for skipped in report.skippedFiles { context.out("  skipped \(skipped.file): \(skipped.reason)") }

@@ -49,16 +49,10 @@ struct SourceOptions: ParsableArguments {
         let plan = try job.plan()
         for problem in plan.catalog.invalid { context.warning("skipped invalid file: \(problem)") }
         if plan.catalog.isEmpty {
-            throw NothingFound(message: config.nothingFound(in: sources, commandLineNamedSources: !commandLineSources.isEmpty))
+            throw config.nothingFound(in: sources, commandLineNamedSources: !commandLineSources.isEmpty)
         }
         return plan
     }
-}
-
-/// Sources that hold no microcode at all: an error for build and rebuild.
-struct NothingFound: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }
 
 /// Which CPUs to build for.

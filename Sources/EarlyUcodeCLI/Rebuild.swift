@@ -50,7 +50,7 @@ struct Rebuild: ContextCommand {
             // The same settings the initramfs hook builds with, so a rebuilt image matches a regenerated one.
             let config = try settings.load(in: context, trust: source.trust)
             guard let request = try selection.request(config: config, in: context) else {
-                throw RebuildRefused(message: "EARLY_UCODE=no in \(config.origin): nothing to build; \(image) left unchanged (--none removes early microcode, --host/--cpu/--all choose CPUs)")
+                throw Problem.image(.disabledByConfiguration(origin: config.origin, image: image))
             }
             let built = try source.plan(request, config: config, in: context)
             guard let made = built.archive else {
@@ -89,10 +89,4 @@ struct Rebuild: ContextCommand {
         for note in result.notes { context.note(note) }
         for note in plan?.selection.notes ?? [] { context.note(note) }
     }
-}
-
-/// `rebuild` when the configuration turns microcode off: nothing to put in.
-struct RebuildRefused: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

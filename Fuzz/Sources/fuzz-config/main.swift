@@ -16,7 +16,7 @@ Fuzzer.run { bytes in
         let lenient = try ShellAssignments.parse(bytes, path: "fuzz", strict: false, environment: ["GRUB_CMDLINE_XEN": "dom0_mem=1G"])
         for assignment in lenient.assignments { _ = lenient.value(of: assignment.key) }
         for line in lenient.unreadable {
-            Fuzzer.requireOneLine(InputError(path: "fuzz", line: line.line, reason: "\(line.reason): \(line.text.prefix(80))").description)
+            Fuzzer.requireOneLine(InputError(path: "fuzz", line: line.line, .grub(.needsShell(.config(line.problem), text: line.text))).description)
         }
     } catch {
         Fuzzer.requireOneLine(error.description)

@@ -11,7 +11,7 @@ Fuzzer.run { text in
     } catch {
         Fuzzer.require((0...text.count).contains(error.offset), "offset \(error.offset) outside 0...\(text.count)")
         Fuzzer.require(error.line >= 1, "line \(error.line)")
-        Fuzzer.requireOneLine(InputError(path: "fuzz", offset: error.offset, line: error.line, reason: error.reason).description)
+        Fuzzer.requireOneLine(InputError(path: "fuzz", offset: error.offset, line: error.line, .microcode(error.error)).description)
         return
     }
     Fuzzer.require(decoded.bytes.count == 4 * decoded.lineOfWord.count, "\(decoded.bytes.count) bytes for \(decoded.lineOfWord.count) words")
@@ -21,6 +21,6 @@ Fuzzer.run { text in
     } catch {
         let line = decoded.line(ofByte: error.offset)
         Fuzzer.require(decoded.bytes.isEmpty || line != nil, "no line for byte \(error.offset)")
-        Fuzzer.requireOneLine(InputError(path: "fuzz", line: line, reason: error.reason).description)
+        Fuzzer.requireOneLine(InputError(path: "fuzz", line: line, .microcode(.inDecodedUpdates(error.problem, byte: error.offset))).description)
     }
 }

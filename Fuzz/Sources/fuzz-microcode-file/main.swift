@@ -18,7 +18,7 @@ Fuzzer.run { bytes in
             _ = try? IntelUpdate.parseAll(text.bytes, path: "fuzz")
             problem = nil
         } catch {
-            problem = error.reason
+            problem = error.error.description
         }
     case .notMicrocode(let reason):
         problem = reason

@@ -92,8 +92,7 @@ public enum EarlyCPIOWalker {
             guard let first = try image.byte(at: position) else { break }
             if first == 0 {
                 if let open {
-                    throw InputError(path: image.path, offset: position, reason:
-                        "zero bytes where the next cpio header should be: the archive at \(open.offset) has no \(CPIO.trailerName) (truncated or padded inside)")
+                    throw InputError(path: image.path, offset: position, .archive(.zerosBeforeTrailer(archiveOffset: open.offset)))
                 }
                 position += 4
                 continue
@@ -112,15 +111,13 @@ public enum EarlyCPIOWalker {
         }
 
         if let open {
-            throw InputError(path: image.path, offset: position, reason:
-                "the cpio archive at \(open.offset) ends without \(CPIO.trailerName) (truncated?)")
+            throw InputError(path: image.path, offset: position, .archive(.noTrailer(archiveOffset: open.offset)))
         }
         // Fewer bytes than a header left: a header cut short is damage, anything else is for the caller to name.
         if position < size, size - position <= CPIO.headerSize {
             let tail = try image.read(at: position, count: 6)
             if isMagic(tail) || (tail.count < 6 && tail.first != 0 && CPIO.newcMagic.utf8.starts(with: tail)) {
-                throw InputError(path: image.path, offset: position, reason:
-                    "truncated cpio header: \(size - position) bytes left, a header has \(CPIO.headerSize)")
+                throw InputError(path: image.path, offset: position, .archive(.truncatedHeader(left: size - position)))
             }
         }
         return CPIOWalk(archives: archives, stop: min(position, size), imageSize: size)
@@ -137,8 +134,7 @@ public enum EarlyCPIOWalker {
         guard bytes.count == CPIO.headerSize else { return nil }
         let magic = bytes.prefix(6)
         if magic.elementsEqual(CPIO.odcMagic.utf8) {
-            throw InputError(path: image.path, offset: offset, reason:
-                "old portable (odc, 070707) cpio header: Linux reads only newc (070701) and crc (070702) archives")
+            throw InputError(path: image.path, offset: offset, .archive(.oldPortableFormat))
         }
         guard isMagic(bytes) else { return nil }
         let format: CPIOMember.Format = magic.last == UInt8(ascii: "1") ? .newc : .crc
@@ -149,12 +145,11 @@ public enum EarlyCPIOWalker {
             let start = 6 + index * 8
             let value: UInt32?
             do { value = try bytes[...].hexDigits(at: start, count: 8) } catch {
-                throw InputError(path: image.path, offset: offset + error.offset, reason: error.reason)
+                throw InputError(path: image.path, offset: offset + error.offset, error.problem)
             }
             guard let value else {
                 let text = String(decoding: bytes[start..<(start + 8)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
-                throw InputError(path: image.path, offset: offset + start, reason:
-                    "cpio header field \(CPIO.fieldNames[index]) is \(text.debugDescription), not 8 hexadecimal digits")
+                throw InputError(path: image.path, offset: offset + start, .archive(.badHeaderField(name: CPIO.fieldNames[index], text: text)))
             }
             fields.append(value)
         }
@@ -162,20 +157,19 @@ public enum EarlyCPIOWalker {
         let nameSize = Int(fields[11])
         let nameStart = offset + CPIO.headerSize
         guard nameSize >= 1, nameSize <= CPIO.maximumNameSize else {
-            throw InputError(path: image.path, offset: offset + 6 + 11 * 8, reason:
-                "cpio name size \(nameSize) is outside 1...\(CPIO.maximumNameSize)")
+            throw InputError(path: image.path, offset: offset + 6 + 11 * 8, .archive(.nameSize(nameSize)))
         }
         let dataOffset = CPIO.align4(nameStart + nameSize)
         let end = CPIO.align4(dataOffset + dataSize)
         // The early scan demands the padded end inside the image too ("buffer overrun").
         guard end <= image.size else {
             let name = try image.read(at: nameStart, count: min(nameSize, 200)).prefix { $0 != 0 }
-            throw InputError(path: image.path, offset: offset, reason:
-                "cpio member \(String(decoding: name, as: UTF8.self).debugDescription) runs past the end of the image (it needs \(end - offset) bytes, \(image.size - offset) are left): truncated")
+            throw InputError(path: image.path, offset: offset,
+                             .archive(.memberPastEnd(name: String(decoding: name, as: UTF8.self), needs: end - offset, left: image.size - offset)))
         }
         let name = try image.read(at: nameStart, count: nameSize)
         guard name.count == nameSize, name.last == 0 else {
-            throw InputError(path: image.path, offset: nameStart + nameSize - 1, reason: "cpio member name is not NUL-terminated")
+            throw InputError(path: image.path, offset: nameStart + nameSize - 1, .archive(.nameNotTerminated))
         }
         return CPIOMember(
             format: format, offset: offset,

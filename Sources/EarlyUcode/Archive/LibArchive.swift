@@ -3,16 +3,8 @@ import CLibArchive
 // libarchive, wrapped: the only file that imports CLibArchive. Handles stay
 // inside non-Sendable, non-copyable types; every failure names the file the
 // bytes were going to (or coming from) and the operating system's reason
-// when there is one, never a bare libarchive status.
-
-/// A libarchive failure that is not the sink's or source's own (those are
-/// rethrown as they are: `x.cpio.tmp: cannot write: No space left on device`).
-public struct ArchiveLibraryError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The file written or read.
-    public var path: String
-    public var message: String
-    public var description: String { OneLine.escaped("\(path): libarchive: \(message)") }
-}
+// when there is one (the sink's own FileError: `x.cpio.tmp: cannot write:
+// No space left on device`), never a bare libarchive status.
 
 /// Receives libarchive's output through its C callback and keeps the first
 /// error of the sink it writes to.
@@ -45,7 +37,7 @@ struct LibArchiveWriter: ~Copyable {
     /// Runs `body` with a writer whose output goes to `target`; `path` names
     /// the destination in errors.
     static func withNewc(_ target: SinkTarget, path: String, _ body: (inout LibArchiveWriter) throws -> Void) throws {
-        guard let handle = archive_write_new() else { throw ArchiveLibraryError(path: path, message: "cannot allocate a writer") }
+        guard let handle = archive_write_new() else { throw InputError(path: path, .archive(.library("cannot allocate a writer"))) }
         defer { archive_write_free(handle) }
         var writer = LibArchiveWriter(handle: handle, target: target, path: path)
         try writer.check(archive_write_set_format_cpio_newc(handle))
@@ -75,7 +67,7 @@ struct LibArchiveWriter: ~Copyable {
     /// failed ("error -30"), the sink knows the file and the reason.
     private func check(_ status: Int32) throws {
         if let failure = target.failure { throw failure }
-        guard status == ARCHIVE_OK else { throw ArchiveLibraryError(path: path, message: message(status)) }
+        guard status == ARCHIVE_OK else { throw InputError(path: path, .archive(.library(message(status)))) }
     }
 
     private func message(_ status: Int) -> String {
@@ -86,7 +78,7 @@ struct LibArchiveWriter: ~Copyable {
 
     /// One entry's header; every field set, so nothing depends on the machine.
     mutating func header(name: String, mode: UInt32, inode: Int, links: UInt32, mtime: Int, size: Int, uid: Int = 0, gid: Int = 0) throws {
-        guard let entry = archive_entry_new() else { throw ArchiveLibraryError(path: path, message: "cannot allocate an entry") }
+        guard let entry = archive_entry_new() else { throw InputError(path: path, .archive(.library("cannot allocate an entry"))) }
         defer { archive_entry_free(entry) }
         archive_entry_set_pathname(entry, name)
         archive_entry_set_mode(entry, mode_t(mode))
@@ -106,7 +98,7 @@ struct LibArchiveWriter: ~Copyable {
             archive_write_data(handle, raw.baseAddress, raw.count)
         }
         if let failure = target.failure { throw failure }
-        guard written == chunk.count else { throw ArchiveLibraryError(path: path, message: written < 0 ? message(written) : "short write") }
+        guard written == chunk.count else { throw InputError(path: path, .archive(.library(written < 0 ? message(written) : "short write"))) }
     }
 }
 

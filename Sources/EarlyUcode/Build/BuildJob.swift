@@ -65,7 +65,7 @@ public struct BuildJob: Sendable {
     public static func sourceDateEpoch(from environment: [String: String]) throws -> Int? {
         guard let text = environment["SOURCE_DATE_EPOCH"] else { return nil }
         guard !text.isEmpty, text.utf8.count <= 12, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int(text) else {
-            throw InputError(path: "SOURCE_DATE_EPOCH", reason: "\(text.prefix(40).debugDescription) is not a number of seconds")
+            throw InputError(path: "SOURCE_DATE_EPOCH", .config(.badSourceDateEpoch(text)))
         }
         return value
     }

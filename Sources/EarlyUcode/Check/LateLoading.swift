@@ -33,7 +33,7 @@ public struct LateLoading: Sendable, Equatable {
     public static func parseTaint(_ bytes: [UInt8], path: String) throws(InputError) -> UInt64 {
         let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
         guard let value = UInt64(text) else {
-            throw InputError(path: path, offset: 0, reason: "expected a decimal taint mask, found \(text.prefix(40).debugDescription)")
+            throw InputError(path: path, offset: 0, .host(.badTaint(text)))
         }
         return value
     }

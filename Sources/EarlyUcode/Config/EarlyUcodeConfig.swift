@@ -61,7 +61,7 @@ public struct EarlyUcodeConfig: Sendable, Equatable {
     public static func load(_ path: String, required: Bool) throws -> EarlyUcodeConfig {
         if !required && FileIO.kind(path) == .missing { return EarlyUcodeConfig() }
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(path, limit: 1 << 20) } catch { throw InputError(path: path, reason: error.reason) }
+        do { bytes = try FileIO.read(path, limit: 1 << 20) } catch { throw InputError(error) }
         return try parse(bytes, path: path)
     }
 
@@ -70,13 +70,12 @@ public struct EarlyUcodeConfig: Sendable, Equatable {
         var config = EarlyUcodeConfig(path: path)
         var seen: [String: Int] = [:]
         for assignment in try ShellAssignments.parse(bytes, path: path, strict: true).assignments {
-            let fail = { (reason: String) in InputError(path: path, line: assignment.line, reason: reason) }
+            let fail = { (problem: ConfigError) in InputError(path: path, line: assignment.line, .config(problem)) }
             guard keys.contains(assignment.key) else {
-                let known = keys.joined(separator: ", ")
-                throw fail("unknown key \(assignment.key) (known: \(known))")
+                throw fail(.unknownKey(assignment.key))
             }
             if let first = seen[assignment.key] {
-                throw fail("\(assignment.key) is set twice (first on line \(first))")
+                throw fail(.setTwice(key: assignment.key, firstLine: first))
             }
             seen[assignment.key] = assignment.line
             let value = assignment.value
@@ -84,20 +83,20 @@ public struct EarlyUcodeConfig: Sendable, Equatable {
             switch assignment.key {
             case "EARLY_UCODE":
                 guard value.isEmpty || Scope(rawValue: value) != nil else {
-                    throw fail("EARLY_UCODE is \(value.debugDescription), expected auto, all or no")
+                    throw fail(.badScope(value))
                 }
                 config.scope = Scope(rawValue: value)
             case "EARLY_UCODE_CPUS":
                 for word in words {
                     guard let target = CPUTarget(parsing: word) else {
-                        throw fail("EARLY_UCODE_CPUS: \(word.debugDescription) is not SIG[,PF] (e.g. 0x50654 or 06-55-04,0x80)")
+                        throw fail(.badCPU(word))
                     }
                     config.cpus.append(target)
                 }
             case "EARLY_UCODE_EXCLUDE":
                 for word in words {
                     guard let exclusion = Exclusion(parsing: word) else {
-                        throw fail("EARLY_UCODE_EXCLUDE: \(word.debugDescription) is not SIG[,REV] (e.g. 0x50654 or 0x50654,0x2007006)")
+                        throw fail(.badExclusion(word))
                     }
                     config.exclusions.append(exclusion)
                 }
@@ -105,13 +104,13 @@ public struct EarlyUcodeConfig: Sendable, Equatable {
                 for word in words {
                     // Relative paths would depend on the directory mkinitramfs happens to run in.
                     guard word.hasPrefix("/") else {
-                        throw fail("EARLY_UCODE_FIRMWARE_DIRS: \(word.debugDescription) is not an absolute path")
+                        throw fail(.relativeFirmwareDirectory(word))
                     }
                     config.firmwareDirectories.append(word)
                 }
             case "EARLY_UCODE_XEN":
                 guard value.isEmpty || XenMode(rawValue: value) != nil else {
-                    throw fail("EARLY_UCODE_XEN is \(value.debugDescription), expected auto, yes or no")
+                    throw fail(.badXenMode(value))
                 }
                 config.xen = XenMode(rawValue: value) ?? .auto
             default:
@@ -147,7 +146,8 @@ public struct ShellAssignments: Sendable, Equatable {
     public struct Unreadable: Sendable, Equatable {
         public var line: Int
         public var text: String
-        public var reason: String
+        public var problem: ConfigError
+        public var reason: String { problem.description }
     }
 
     public var assignments: [Assignment] = []
@@ -166,8 +166,8 @@ public struct ShellAssignments: Sendable, Equatable {
         for raw in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             guard let text = String(validating: raw, as: UTF8.self) else {
-                if strict { throw InputError(path: path, line: lineNumber, reason: "line is not valid UTF-8") }
-                result.unreadable.append(Unreadable(line: lineNumber, text: "", reason: "not valid UTF-8"))
+                if strict { throw InputError(path: path, line: lineNumber, .config(.notUTF8)) }
+                result.unreadable.append(Unreadable(line: lineNumber, text: "", problem: .notUTF8))
                 continue
             }
             let line = text.hasSuffix("\r") ? String(text.dropLast()) : text
@@ -176,15 +176,15 @@ public struct ShellAssignments: Sendable, Equatable {
                 variables[key] = value
                 result.assignments.append(Assignment(key: key, value: value, line: lineNumber))
             } catch {
-                if strict { throw InputError(path: path, line: lineNumber, reason: error.reason) }
-                result.unreadable.append(Unreadable(line: lineNumber, text: line, reason: error.reason))
+                if strict { throw InputError(path: path, line: lineNumber, .config(error.problem)) }
+                result.unreadable.append(Unreadable(line: lineNumber, text: line, problem: error.problem))
             }
         }
         return result
     }
 
     struct LineError: Error {
-        var reason: String
+        var problem: ConfigError
     }
 
     /// Nil for blank and comment lines.
@@ -193,16 +193,16 @@ public struct ShellAssignments: Sendable, Equatable {
         chars = chars.drop { $0 == " " || $0 == "\t" }
         if chars.isEmpty || chars.first == "#" { return nil }
         if chars.hasPrefix("export ") {
-            throw LineError(reason: "'export' is not accepted here: write KEY=value")
+            throw LineError(problem: .export)
         }
         guard let equals = chars.firstIndex(of: "=") else {
-            throw LineError(reason: "expected KEY=value, found \(String(chars.prefix(60)).debugDescription)")
+            throw LineError(problem: .expectedAssignment(found: String(chars)))
         }
         let key = String(chars[..<equals])
         guard let first = key.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic),
               key.unicodeScalars.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) })
         else {
-            throw LineError(reason: "expected KEY=value with KEY a shell variable name, found \(String(chars.prefix(60)).debugDescription)")
+            throw LineError(problem: .badVariableName(found: String(chars)))
         }
         var rest = chars[chars.index(after: equals)...]
         var value = ""
@@ -211,7 +211,7 @@ public struct ShellAssignments: Sendable, Equatable {
             switch c {
             case "'":
                 rest = rest.dropFirst()
-                guard let close = rest.firstIndex(of: "'") else { throw LineError(reason: "unterminated single quote") }
+                guard let close = rest.firstIndex(of: "'") else { throw LineError(problem: .unterminatedSingleQuote) }
                 value += rest[..<close]
                 rest = rest[rest.index(after: close)...]
             case "\"":
@@ -223,27 +223,27 @@ public struct ShellAssignments: Sendable, Equatable {
                     if d == "\\" {
                         // POSIX: inside double quotes a backslash escapes only these.
                         guard let e = rest.first, "\"\\$`".contains(e) else {
-                            throw LineError(reason: "backslash in double quotes must escape \", \\, $ or `")
+                            throw LineError(problem: .badBackslash)
                         }
                         value.append(e)
                         rest = rest.dropFirst()
                     } else if d == "$" {
                         value += try expand(&rest, strict: strict, variables: variables)
                     } else if d == "`" {
-                        throw LineError(reason: "command substitution (`) is not accepted")
+                        throw LineError(problem: .commandSubstitution)
                     } else {
                         value.append(d)
                     }
                 }
-                guard closed else { throw LineError(reason: "unterminated double quote (values must fit on one line)") }
+                guard closed else { throw LineError(problem: .unterminatedDoubleQuote) }
             case "$":
                 rest = rest.dropFirst()
                 value += try expand(&rest, strict: strict, variables: variables)
             case "`":
-                throw LineError(reason: "command substitution (`) is not accepted")
+                throw LineError(problem: .commandSubstitution)
             default:
                 guard c.isASCII, c.isLetter || c.isNumber || "_./,:+@%=-".contains(c) else {
-                    throw LineError(reason: "\(String(c).debugDescription) must be quoted (only letters, digits and _./,:+@%=- are accepted unquoted)")
+                    throw LineError(problem: .mustBeQuoted(String(c)))
                 }
                 value.append(c)
                 rest = rest.dropFirst()
@@ -251,7 +251,7 @@ public struct ShellAssignments: Sendable, Equatable {
         }
         rest = rest.drop { $0 == " " || $0 == "\t" }
         if let c = rest.first, c != "#" {
-            throw LineError(reason: "unexpected text after the value: \(String(rest.prefix(40)).debugDescription) (a command, or a value that needs quotes?)")
+            throw LineError(problem: .textAfterValue(String(rest)))
         }
         return (key, value)
     }
@@ -260,11 +260,11 @@ public struct ShellAssignments: Sendable, Equatable {
     /// every expansion; lenient mode substitutes variables read so far and
     /// refuses anything fancier (`${x:-y}`, `$(...)`), which would need a shell.
     static func expand(_ rest: inout Substring, strict: Bool, variables: [String: String]) throws(LineError) -> String {
-        if strict { throw LineError(reason: "'$' expansions are not accepted; write the value itself") }
+        if strict { throw LineError(problem: .expansionNotAccepted) }
         var name = ""
         if rest.first == "{" {
             rest = rest.dropFirst()
-            guard let close = rest.firstIndex(of: "}") else { throw LineError(reason: "unterminated ${") }
+            guard let close = rest.firstIndex(of: "}") else { throw LineError(problem: .unterminatedBrace) }
             name = String(rest[..<close])
             rest = rest[rest.index(after: close)...]
         } else {
@@ -274,7 +274,7 @@ public struct ShellAssignments: Sendable, Equatable {
             }
         }
         guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-            throw LineError(reason: "only $NAME and ${NAME} expansions can be read without running a shell")
+            throw LineError(problem: .expansionNeedsShell)
         }
         return variables[name] ?? ""
     }

@@ -80,11 +80,7 @@ extension EarlyUcodeConfig {
 
     /// What to say when `sources` hold no microcode at all; the package hint
     /// only when the system's folders were read.
-    public func nothingFound(in sources: [MicrocodeSource], commandLineNamedSources: Bool) -> String {
-        var text = "no microcode found in \(sources.map(\.path).joined(separator: ", "))"
-        if !commandLineNamedSources && firmwareDirectories.isEmpty {
-            text += "; install Debian's intel-microcode or amd64-microcode (component non-free-firmware), or point --firmware-dir at a folder of microcode"
-        }
-        return text
+    public func nothingFound(in sources: [MicrocodeSource], commandLineNamedSources: Bool) -> Problem {
+        .microcode(.nothingFound(places: sources.map(\.path), systemFolders: !commandLineNamedSources && firmwareDirectories.isEmpty))
     }
 }

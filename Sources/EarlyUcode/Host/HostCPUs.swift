@@ -58,7 +58,7 @@ public struct HostCPUs: Sendable, Equatable {
             // /proc files report size 0; read(2) until EOF handles that.
             text = try FileIO.read(cpuinfo, limit: 16 << 20)
         } catch {
-            throw InputError(path: cpuinfo, reason: error.reason)
+            throw InputError(error)
         }
         var host = try HostCPUs(cpuinfo: text, path: cpuinfo)
         if let sysfs, FileIO.resolvedKind(sysfs) == .directory {
@@ -79,10 +79,10 @@ public struct HostCPUs: Sendable, Equatable {
     static func readHexFile(_ path: String) throws(InputError) -> UInt32? {
         guard FileIO.resolvedKind(path) == .regular else { return nil }
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(path, limit: 4096) } catch { throw InputError(path: path, reason: error.reason) }
+        do { bytes = try FileIO.read(path, limit: 4096) } catch { throw InputError(error) }
         let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
         guard let value = Hex.parseUInt32(text) else {
-            throw InputError(path: path, offset: 0, reason: "expected one hexadecimal value, found \(text.debugDescription.prefix(40))")
+            throw InputError(path: path, offset: 0, .host(.expectedHexValue(found: text)))
         }
         return value
     }
@@ -112,23 +112,23 @@ public struct HostCPUs: Sendable, Equatable {
             }
             if fields.isEmpty { blockLine = lineNumber }
             guard let colon = line.firstIndex(of: ":") else {
-                throw InputError(path: path, offset: offset, line: lineNumber, reason: "expected 'key : value', found \(line.prefix(60).debugDescription)")
+                throw InputError(path: path, offset: offset, line: lineNumber, .host(.expectedKeyValue(found: line)))
             }
             let key = String(line[..<colon]).trimmingWhitespace
             let value = String(line[line.index(after: colon)...]).trimmingWhitespace
             guard !key.isEmpty else {
-                throw InputError(path: path, offset: offset, line: lineNumber, reason: "line has no key before ':'")
+                throw InputError(path: path, offset: offset, line: lineNumber, .host(.noKey))
             }
             guard fields[key] == nil else {
-                throw InputError(path: path, offset: offset, line: lineNumber, reason: "\(key.prefix(40).debugDescription) appears twice for one CPU")
+                throw InputError(path: path, offset: offset, line: lineNumber, .host(.keyTwice(key)))
             }
             fields[key] = (value, lineNumber)
         }
         try finish()
-        guard !cpus.isEmpty else { throw InputError(path: path, reason: "no CPUs listed") }
+        guard !cpus.isEmpty else { throw InputError(path: path, .host(.noCPUs)) }
         var seen: Set<Int> = []
         for cpu in cpus where !seen.insert(cpu.number).inserted {
-            throw InputError(path: path, reason: "processor \(cpu.number) is listed twice")
+            throw InputError(path: path, .host(.processorTwice(cpu.number)))
         }
         self.cpus = cpus
     }
@@ -136,14 +136,14 @@ public struct HostCPUs: Sendable, Equatable {
     private static func cpu(from fields: [String: (value: String, line: Int)], path: String, blockLine: Int) throws(InputError) -> LogicalCPU {
         func field(_ key: String) throws(InputError) -> (value: String, line: Int) {
             guard let found = fields[key] else {
-                throw InputError(path: path, line: blockLine, reason: "CPU block has no '\(key)' line (not an x86 /proc/cpuinfo?)")
+                throw InputError(path: path, line: blockLine, .host(.missingField(key)))
             }
             return found
         }
         func decimal(_ key: String, _ range: ClosedRange<Int>) throws(InputError) -> Int {
             let (value, line) = try field(key)
             guard value.utf8.count <= 6, let number = Int(value), range.contains(number) else {
-                throw InputError(path: path, line: line, reason: "'\(key)' is \(value.prefix(40).debugDescription), expected a number in \(range.lowerBound)...\(range.upperBound)")
+                throw InputError(path: path, line: line, .host(.badNumber(key: key, value: value, range: range)))
             }
             return number
         }
@@ -153,12 +153,12 @@ public struct HostCPUs: Sendable, Equatable {
         let model = try decimal("model", 0...0xff)
         let stepping = try decimal("stepping", 0...0xf)
         guard let signature = CPUSignature(family: family, model: model, stepping: stepping) else {
-            throw InputError(path: path, line: blockLine, reason: "family \(family), model \(model), stepping \(stepping) do not form a CPU signature")
+            throw InputError(path: path, line: blockLine, .host(.noSignature(family: family, model: model, stepping: stepping)))
         }
         var revision: UInt32?
         if let (value, line) = fields["microcode"] {
             guard let parsed = Hex.parseUInt32(value) else {
-                throw InputError(path: path, line: line, reason: "'microcode' is \(value.prefix(40).debugDescription), expected a hexadecimal revision")
+                throw InputError(path: path, line: line, .host(.badRevision(value)))
             }
             revision = parsed
         }

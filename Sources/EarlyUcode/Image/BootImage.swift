@@ -126,16 +126,12 @@ public struct BootImage: Sendable {
                       image.size - next <= CPIO.headerSize {
                 // Aligned, but the walk stopped because too few bytes were left
                 // for a header (after zero padding): cut short, not misplaced.
-                throw InputError(path: image.path, offset: next, reason:
-                    "truncated cpio header: \(image.size - next) bytes left, a header has \(CPIO.headerSize)")
+                throw InputError(path: image.path, offset: next, .archive(.truncatedHeader(left: image.size - next)))
             } else if EarlyCPIOWalker.isMagic(head) || head.starts(with: "0707".utf8) {
-                throw InputError(path: image.path, offset: next, reason:
-                    "cpio header at an offset that is not a multiple of 4: the kernel's unpacker rejects it")
+                throw InputError(path: image.path, offset: next, .image(.misalignedHeader))
             } else {
                 let shown = head.prefix(4).map { Hex.padded(String($0, radix: 16), to: 2) }.joined(separator: " ")
-                let place = walk.archives.isEmpty ? "at the start of the image" : "after the cpio archives"
-                throw InputError(path: image.path, offset: next, reason:
-                    "unrecognised data \(place) (bytes \(shown)): neither a cpio archive nor a compressed archive the kernel can unpack")
+                throw InputError(path: image.path, offset: next, .image(.unrecognisedData(atStart: walk.archives.isEmpty, bytes: shown)))
             }
         }
         let main = earlyCount < walk.archives.count

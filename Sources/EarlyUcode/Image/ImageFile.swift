@@ -44,16 +44,16 @@ public final class ImageFile {
         // O_NONBLOCK: a FIFO given as the image must be refused below (not
         // a regular file), not waited on; for regular files it changes nothing.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw InputError(path: path, .file(.system(.open, errno: errno))) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            let reason = "cannot stat: \(String(cString: strerror(errno)))"
+            let code = errno
             close(fd)
-            throw InputError(path: path, reason: reason)
+            throw InputError(path: path, .file(.system(.stat, errno: code)))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw InputError(path: path, reason: "not a regular file")
+            throw InputError(path: path, .file(.notRegularFile))
         }
         self.fd = fd
         self.size = Int(info.st_size)
@@ -74,7 +74,7 @@ public final class ImageFile {
 
     /// `count` bytes at `offset`; fewer only where the file ends.
     public func read(at offset: Int, count: Int) throws(InputError) -> [UInt8] {
-        guard offset >= 0, count >= 0 else { throw InputError(path: path, offset: offset, reason: "read outside the file") }
+        guard offset >= 0, count >= 0 else { throw InputError(path: path, offset: offset, .image(.readOutsideFile)) }
         let wanted = max(0, min(count, size - offset))
         if wanted == 0 { return [] }
         if offset >= windowStart, offset + wanted <= windowStart + window.count {
@@ -108,7 +108,7 @@ public final class ImageFile {
             initialized = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, failure: &failure)
         }
         if failure != 0 {
-            throw InputError(path: path, offset: offset, reason: "cannot read: \(String(cString: strerror(failure)))")
+            throw InputError(path: path, offset: offset, .file(.system(.read, errno: failure)))
         }
         bytesRead += bytes.count
         return bytes
@@ -141,7 +141,7 @@ public final class ImageFile {
     /// Streams `range` of this file to `sink` through one reused buffer.
     public func copy<S: ByteSink>(_ range: Range<Int>, to sink: inout S) throws {
         guard range.lowerBound >= 0, range.upperBound <= size else {
-            throw InputError(path: path, offset: range.lowerBound, reason: "copy range \(range) is outside the file (\(size) bytes)")
+            throw InputError(path: path, offset: range.lowerBound, .image(.copyRangeOutside(range, size: size)))
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.copyChunk, alignment: 4096)
         defer { buffer.deallocate() }
@@ -151,10 +151,10 @@ public final class ImageFile {
             var failure: Int32 = 0
             let got = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset, failure: &failure)
             if failure != 0 {
-                throw InputError(path: path, offset: offset, reason: "cannot read: \(String(cString: strerror(failure)))")
+                throw InputError(path: path, offset: offset, .file(.system(.read, errno: failure)))
             }
             guard got == count else {
-                throw InputError(path: path, offset: offset + got, reason: "file shrank while it was copied")
+                throw InputError(path: path, offset: offset + got, .file(.shrankWhileCopied))
             }
             bytesRead += count
             try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
@@ -178,10 +178,10 @@ public final class ImageFile {
             let count = min(Self.copyChunk, range.upperBound - offset)
             var failure: Int32 = 0
             let a = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: mine[0..<count]), at: offset, failure: &failure)
-            if failure != 0 { throw InputError(path: path, offset: offset, reason: "cannot read: \(String(cString: strerror(failure)))") }
+            if failure != 0 { throw InputError(path: path, offset: offset, .file(.system(.read, errno: failure))) }
             let otherAt = otherOffset + (offset - range.lowerBound)
             let b = Self.preadFully(other.fd, into: UnsafeMutableRawBufferPointer(rebasing: theirs[0..<count]), at: otherAt, failure: &failure)
-            if failure != 0 { throw InputError(path: other.path, offset: otherAt, reason: "cannot read: \(String(cString: strerror(failure)))") }
+            if failure != 0 { throw InputError(path: other.path, offset: otherAt, .file(.system(.read, errno: failure))) }
             guard a == count, b == count else { return offset + min(a, b) }
             if let left = mine.baseAddress, let right = theirs.baseAddress, memcmp(left, right, count) == 0 {
                 offset += count

@@ -53,7 +53,7 @@ public struct ImageInspection: Sendable {
             notes.append("the file is empty")
         case .bareBlob(let vendor):
             guard file.size <= memberLimit else {
-                throw InputError(path: file.path, offset: 0, reason: "a \(file.size)-byte microcode blob is more than the \(memberLimit) bytes one may have")
+                throw InputError(path: file.path, offset: 0, .image(.blobTooLarge(size: file.size, limit: memberLimit)))
             }
             let data = try file.read(at: 0, count: file.size)
             members.append(parse(data: data, vendor: vendor, dataOffset: 0, member: nil, path: file.path))
@@ -62,14 +62,12 @@ public struct ImageInspection: Sendable {
             // Every member is parsed, shadowed ones too; a hostile image of many large ones must not exhaust memory.
             let total = image.microcode.reduce(0) { $0 + $1.member.dataSize }
             guard total <= totalMemberLimit else {
-                throw InputError(path: file.path, reason:
-                    "\(image.microcode.count) microcode members hold \(total) bytes, more than the \(totalMemberLimit) inspect reads")
+                throw InputError(path: file.path, .image(.membersTooLarge(count: image.microcode.count, total: total, limit: totalMemberLimit)))
             }
             for member in image.microcode {
                 let entry = member.member
                 guard entry.dataSize <= memberLimit else {
-                    throw InputError(path: file.path, offset: entry.offset, reason:
-                        "\(entry.name) is \(entry.dataSize) bytes, more than the \(memberLimit) a microcode file may have")
+                    throw InputError(path: file.path, offset: entry.offset, .image(.memberTooLarge(name: entry.name, size: entry.dataSize, limit: memberLimit)))
                 }
                 let data = try file.read(at: entry.dataOffset, count: entry.dataSize)
                 let inspected = parse(data: data, vendor: member.vendor, dataOffset: entry.dataOffset, member: member, path: file.path)
@@ -131,7 +129,7 @@ public struct ImageInspection: Sendable {
         var inspected = InspectedMember(member: member, vendor: vendor, dataOffset: dataOffset, size: data.count, data: data)
         let bytes = data[...]
         var offset = 0
-        let label = member.map { $0.member.name + ": " } ?? ""
+        let memberName = member?.member.name ?? ""
         do {
             while offset < bytes.endIndex {
                 switch vendor {
@@ -146,7 +144,7 @@ public struct ImageInspection: Sendable {
                 }
             }
         } catch {
-            inspected.problem = InputError(path: path, offset: dataOffset + error.offset, reason: label + error.reason)
+            inspected.problem = InputError(path: path, offset: dataOffset + error.offset, .image(.inMember(name: memberName, error.problem)))
         }
         return inspected
     }

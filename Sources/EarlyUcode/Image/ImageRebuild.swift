@@ -86,7 +86,7 @@ public enum ImageRebuild {
                     throw Unchanged(result: base)
                 }
                 if newBytes.isEmpty && layout.segments.isEmpty && layout.restStart >= file.size {
-                    throw InputError(path: path, reason: "the image holds nothing but early microcode: removing it would leave no initrd; refusing")
+                    throw InputError(path: path, .image(.onlyEarlyMicrocode))
                 }
                 if try inPlace && layout.reproduces(file) {
                     base.unchangedReason = "the image already starts with exactly this early archive"
@@ -98,7 +98,7 @@ public enum ImageRebuild {
                 try verify(sink.path, layout: layout, written: written, source: file, image: image, placements: placements)
                 // A tool that replaced or rewrote the image meanwhile must not be overwritten with the old contents.
                 guard file.isUnchangedOnDisk else {
-                    throw InputError(path: path, reason: "the image changed while it was rebuilt; nothing written, run again")
+                    throw InputError(path: path, .image(.changedWhileRebuilt))
                 }
                 base.changed = true
                 base.size = written.size
@@ -108,7 +108,7 @@ public enum ImageRebuild {
         } catch let unchanged as Unchanged {
             return unchanged.result
         }
-        guard var result else { throw InputError(path: path, reason: "internal error: no result") }
+        guard var result else { throw InputError(path: path, .image(.noResult)) }
         if let backupPath, outputExisted { result.backup = backupPath }
         return result
     }

@@ -15,10 +15,9 @@ extension ImageRebuild {
     static func checkUnderstood(_ image: BootImage, _ file: ImageFile) throws(InputError) -> [String] {
         switch image.kind {
         case .empty:
-            throw InputError(path: image.path, reason: "the file is empty, not an initrd; refusing to rebuild it")
+            throw InputError(path: image.path, .image(.emptyFile))
         case .bareBlob(let vendor):
-            throw InputError(path: image.path, offset: 0, reason:
-                "a bare \(vendor.rawValue) microcode blob, not an initrd (cpio); refusing to rebuild it (use build to write an early archive)")
+            throw InputError(path: image.path, offset: 0, .image(.bareBlob(vendor)))
         case .initrd:
             break
         }
@@ -26,8 +25,7 @@ extension ImageRebuild {
         if case .compressed(let compression) = image.main.kind {
             switch CompressedPeek.peek(file, at: image.main.offset) {
             case .microcodeInside(let name):
-                throw InputError(path: image.path, offset: image.main.offset, reason:
-                    "the \(compression.rawValue) archive here holds \(name): an early part that was compressed, which no early loader reads; refusing to rebuild an image laid out like this")
+                throw InputError(path: image.path, offset: image.main.offset, .image(.compressedEarlyPart(compression, member: name)))
             case .unreadable(let why):
                 notes.append("the \(compression.rawValue) archive at offset \(image.main.offset) could not be looked into (\(why)); it is kept byte for byte")
             case .mainArchive:
@@ -62,16 +60,13 @@ extension ImageRebuild {
             if meaningful.isEmpty { return .drop }
             for member in remaining {
                 guard member.isDirectory || member.isRegularFile else {
-                    throw InputError(path: image.path, offset: member.offset, reason:
-                        "\(member.name) shares an archive with microcode and is neither a file nor a folder; refusing to rewrite that archive")
+                    throw InputError(path: image.path, offset: member.offset, .image(.sharesArchiveNotFileOrFolder(member.name)))
                 }
                 guard !member.isRegularFile || member.links <= 1 else {
-                    throw InputError(path: image.path, offset: member.offset, reason:
-                        "\(member.name) shares an archive with microcode and is a hard link; refusing to rewrite that archive")
+                    throw InputError(path: image.path, offset: member.offset, .image(.sharesArchiveHardLink(member.name)))
                 }
                 guard String(validating: member.nameBytes, as: UTF8.self) != nil else {
-                    throw InputError(path: image.path, offset: member.offset, reason:
-                        "a member name that is not UTF-8 shares an archive with microcode; refusing to rewrite that archive")
+                    throw InputError(path: image.path, offset: member.offset, .image(.sharesArchiveNotUTF8))
                 }
             }
             return .rewrite(keeping: remaining)

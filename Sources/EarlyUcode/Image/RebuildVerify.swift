@@ -7,7 +7,7 @@ extension ImageRebuild {
     static func verify(_ path: String, layout: Layout, written: Layout.Written, source: ImageFile, image: BootImage,
                        placements: [EarlyArchive.Placement]) throws {
         func fail(_ what: String) -> InputError {
-            InputError(path: path, reason: "check of the written image failed (\(what)); nothing replaced")
+            InputError(path: path, .image(.verifyFailed(what)))
         }
         let file = try ImageFile(path: path)
         guard file.size == written.size else { throw fail("\(file.size) bytes written, \(written.size) meant") }

@@ -69,7 +69,7 @@ extension ImageRebuild {
                     var offset = member.dataOffset
                     while offset < member.dataOffset + member.dataSize {
                         let chunk = try file.read(at: offset, count: min(ImageFile.copyChunk, member.dataOffset + member.dataSize - offset))
-                        guard !chunk.isEmpty else { throw InputError(path: file.path, offset: offset, reason: "file shrank while it was read") }
+                        guard !chunk.isEmpty else { throw InputError(path: file.path, offset: offset, .file(.shrankWhileRead)) }
                         try writer.data(chunk[...])
                         offset += chunk.count
                     }

@@ -27,7 +27,7 @@ public struct GrubConfig: Sendable, Equatable {
 
     public static func load(_ path: String) throws -> GrubConfig {
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(path, limit: 16 << 20) } catch { throw InputError(path: path, reason: error.reason) }
+        do { bytes = try FileIO.read(path, limit: 16 << 20) } catch { throw InputError(error) }
         return try GrubConfig(bytes, path: path)
     }
 
@@ -48,7 +48,7 @@ public struct GrubConfig: Sendable, Equatable {
                 guard let name = command.first else { continue }
                 if name == "}" {
                     guard !stack.isEmpty else {
-                        throw InputError(path: path, line: lineNumber, reason: "'}' closes no block")
+                        throw InputError(path: path, line: lineNumber, .grub(.closesNoBlock))
                     }
                     stack.removeLast()
                     continue
@@ -57,7 +57,7 @@ public struct GrubConfig: Sendable, Equatable {
                 let arguments = Array(command.dropFirst().prefix(while: { $0 != "{" }))
                 if name == "menuentry" || name == "submenu" {
                     guard opensBlock else {
-                        throw InputError(path: path, line: lineNumber, reason: "\(name) without '{' on the same line")
+                        throw InputError(path: path, line: lineNumber, .grub(.blockWithoutBrace(name)))
                     }
                     let title = arguments.first ?? ""
                     var id: String?
@@ -90,7 +90,7 @@ public struct GrubConfig: Sendable, Equatable {
             }
         }
         if !stack.isEmpty {
-            throw InputError(path: path, line: lineNumber, reason: "file ends inside a block ('{' without '}')")
+            throw InputError(path: path, line: lineNumber, .grub(.endsInsideBlock))
         }
     }
 

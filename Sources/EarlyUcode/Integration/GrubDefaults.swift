@@ -40,7 +40,7 @@ public struct GrubDefaults: Sendable, Equatable {
         if FileIO.resolvedKind(file) == .regular { paths.append(file) }
         if FileIO.resolvedKind(directory) == .directory {
             let names: [String]
-            do { names = try FileIO.entries(of: directory) } catch { throw InputError(path: directory, reason: error.reason) }
+            do { names = try FileIO.entries(of: directory) } catch { throw InputError(error) }
             // grub-mkconfig's glob: `*.cfg`, which skips names starting with a dot.
             for name in names where name.hasSuffix(".cfg") && !name.hasPrefix(".") {
                 let path = Path.join(directory, name)
@@ -50,7 +50,7 @@ public struct GrubDefaults: Sendable, Equatable {
         var variables: [String: String] = [:]
         for path in paths {
             let bytes: [UInt8]
-            do { bytes = try FileIO.read(path, limit: 1 << 20) } catch { throw InputError(path: path, reason: error.reason) }
+            do { bytes = try FileIO.read(path, limit: 1 << 20) } catch { throw InputError(error) }
             result.files.append(path)
             if let found = GrubFragment.recognise(bytes, path: path) {
                 result.fragment = found
@@ -68,7 +68,7 @@ public struct GrubDefaults: Sendable, Equatable {
                 if assignment.key == "GRUB_CMDLINE_XEN_DEFAULT" { result.xenDefaultSetAt = "\(path):\(assignment.line)" }
             }
             for line in parsed.unreadable where line.text.contains("GRUB_CMDLINE_XEN") || line.text.contains("GRUB_EARLY_INITRD") {
-                result.unreadable.append(InputError(path: path, line: line.line, reason: "cannot be read without running a shell (\(line.reason)): \(line.text.prefix(80))"))
+                result.unreadable.append(InputError(path: path, line: line.line, .grub(.needsShell(.config(line.problem), text: line.text))))
             }
         }
         result.xen = variables["GRUB_CMDLINE_XEN"] ?? ""

@@ -34,11 +34,11 @@ public struct GrubFragmentFile: Sendable, Equatable {
         case .regular:
             let text = String(decoding: try FileIO.read(path, limit: 1 << 20), as: UTF8.self)
             guard text.hasPrefix(GrubFragment.marker + "\n") else {
-                throw FileError(path: path, reason: "exists and was not written by early-ucode; leaving it alone")
+                throw FileError(path: path, .notWrittenByUs)
             }
             return text
         default:
-            throw FileError(path: path, reason: "exists and is not a regular file; leaving it alone")
+            throw FileError(path: path, .existsNotRegularLeftAlone)
         }
     }
 
@@ -52,7 +52,7 @@ public struct GrubFragmentFile: Sendable, Equatable {
         let content = GrubFragment.content(mode)
         if try existing() == content { return .unchanged }
         if FileIO.kind(directory) == .missing, mkdir(directory, 0o755) != 0 {
-            throw FileError.errno(directory, "cannot create")
+            throw FileError.errno(directory, .create)
         }
         try AtomicFile.write(to: path) { (sink: inout DescriptorSink) throws -> Void in
             try sink.write(Array(content.utf8)[...])
@@ -69,7 +69,7 @@ public struct GrubFragmentFile: Sendable, Equatable {
 
     /// Removes the file and the lock file AtomicFile left beside it.
     private func remove() throws(FileError) {
-        guard unlink(path) == 0 else { throw .errno(path, "cannot remove") }
+        guard unlink(path) == 0 else { throw .errno(path, .remove) }
         _ = unlink(AtomicFile.lockPath(for: path))
     }
 }

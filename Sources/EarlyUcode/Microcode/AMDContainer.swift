@@ -97,7 +97,7 @@ public struct AMDContainer: Sendable {
                 offset = next
             }
         } catch {
-            throw ParseError(offset: error.offset - bytes.startIndex, error.reason)
+            throw ParseError(offset: error.offset - bytes.startIndex, error.problem)
         }
         return containers
     }
@@ -105,23 +105,23 @@ public struct AMDContainer: Sendable {
     static func parse(_ bytes: ArraySlice<UInt8>, at start: Int, path: String) throws(ParseError) -> (AMDContainer, next: Int) {
         let end = bytes.endIndex
         guard end - start >= headerSize else {
-            throw ParseError(offset: start, "truncated container header: \(end - start) bytes left, a header has \(headerSize)")
+            throw ParseError(offset: start, .microcode(.truncatedContainerHeader(left: end - start)))
         }
         let magic = try bytes.u32(at: start)
         guard magic == Self.magic else {
-            throw ParseError(offset: start, "not an AMD container (magic \(Hex.word(magic)), expected \(Hex.word(Self.magic)))")
+            throw ParseError(offset: start, .microcode(.containerMagic(magic)))
         }
         let tableType = try bytes.u32(at: start + 4)
         guard tableType == equivalenceSectionType else {
-            throw ParseError(offset: start + 4, "first section has type \(tableType), expected 0 (equivalence table)")
+            throw ParseError(offset: start + 4, .microcode(.firstSectionType(tableType)))
         }
         let tableLength = Int(try bytes.u32(at: start + 8))
         guard tableLength > 0, tableLength % EquivalenceEntry.size == 0 else {
-            throw ParseError(offset: start + 8, "equivalence table length \(tableLength) is not a positive multiple of \(EquivalenceEntry.size)")
+            throw ParseError(offset: start + 8, .microcode(.equivalenceTableLength(tableLength)))
         }
         let tableStart = start + headerSize
         guard tableLength <= end - tableStart else {
-            throw ParseError(offset: start + 8, "equivalence table length \(tableLength) runs past the end of the file (\(end - tableStart) bytes left)")
+            throw ParseError(offset: start + 8, .microcode(.equivalenceTablePastEnd(length: tableLength, left: end - tableStart)))
         }
         var table: [EquivalenceEntry] = []
         table.reserveCapacity(tableLength / EquivalenceEntry.size)
@@ -137,7 +137,7 @@ public struct AMDContainer: Sendable {
             if entry.installedCPU.rawValue == 0 {
                 // Linux stops looking at the first zero CPU; anything after it is unreachable.
                 guard entry.isTerminator, position + EquivalenceEntry.size == tableStart + tableLength else {
-                    throw ParseError(offset: position, "equivalence entry with CPU 0 is not the all-zero last entry")
+                    throw ParseError(offset: position, .microcode(.zeroEntryNotLast))
                 }
                 hasTerminator = true
             } else {
@@ -151,13 +151,13 @@ public struct AMDContainer: Sendable {
             let size = Int(try bytes.u32(at: position + 4))
             let patchStart = position + sectionHeaderSize
             guard size >= AMDPatch.headerSize else {
-                throw ParseError(offset: position + 4, "patch section size \(size) is smaller than a patch header (\(AMDPatch.headerSize))")
+                throw ParseError(offset: position + 4, .microcode(.patchSectionTooSmall(size)))
             }
             guard size <= maximumPatchSize else {
-                throw ParseError(offset: position + 4, "patch section size \(size) is implausibly large")
+                throw ParseError(offset: position + 4, .microcode(.patchSectionImplausible(size)))
             }
             guard size <= end - patchStart else {
-                throw ParseError(offset: position + 4, "patch section size \(size) runs past the end of the file (\(end - patchStart) bytes left)")
+                throw ParseError(offset: position + 4, .microcode(.patchSectionPastEnd(size: size, left: end - patchStart)))
             }
             patches.append(AMDPatch(
                 dataCode: try bytes.u32(at: patchStart),
@@ -168,9 +168,8 @@ public struct AMDContainer: Sendable {
             position = patchStart + size
         }
         if position < end, (try? bytes.u32(at: position)) != Self.magic {
-            let type = try? bytes.u32(at: position)
-            let what = type.map { "section type \($0)" } ?? "\(end - position) stray bytes"
-            throw ParseError(offset: position, "expected a patch section or the next container, found \(what)")
+            let problem: MicrocodeError = (try? bytes.u32(at: position)).map { .unexpectedSection(type: $0) } ?? .strayBytes(end - position)
+            throw ParseError(offset: position, .microcode(problem))
         }
         let container = AMDContainer(
             equivalenceTable: table, patches: patches,

@@ -8,10 +8,11 @@ public struct IntelDatText: Sendable {
     /// in the decoded updates can be reported against the text.
     public var lineOfWord: [Int32]
 
+    /// A problem in the text, at a line and a byte offset of the file.
     public struct Problem: Error, Sendable, Equatable {
         public var line: Int
         public var offset: Int
-        public var reason: String
+        public var error: MicrocodeError
     }
 
     /// True when the first line that is neither blank nor a comment starts
@@ -53,28 +54,28 @@ public struct IntelDatText: Sendable {
                     if isBlank(c) {
                         cursor += 1
                     } else if c == UInt8(ascii: ",") {
-                        guard !expectWord else { throw Problem(line: line, offset: cursor, reason: "empty value before ','") }
+                        guard !expectWord else { throw Problem(line: line, offset: cursor, error: .datEmptyValue) }
                         expectWord = true
                         cursor += 1
                     } else {
-                        guard expectWord else { throw Problem(line: line, offset: cursor, reason: "missing ',' between values") }
+                        guard expectWord else { throw Problem(line: line, offset: cursor, error: .datMissingComma) }
                         guard lineEnd - cursor >= 3, c == UInt8(ascii: "0"), text[cursor + 1] | 0x20 == UInt8(ascii: "x") else {
-                            throw Problem(line: line, offset: cursor, reason: "expected a 0x-prefixed hexadecimal value")
+                            throw Problem(line: line, offset: cursor, error: .datExpectedHexValue)
                         }
                         var value: UInt32 = 0
                         var digits = 0
                         var scan = cursor + 2
                         while scan < lineEnd, let digit = Hex.digit(text[scan]) {
                             guard digits < 8 else {
-                                throw Problem(line: line, offset: cursor, reason: "value has more than 8 hexadecimal digits")
+                                throw Problem(line: line, offset: cursor, error: .datTooManyDigits)
                             }
                             value = value << 4 | UInt32(digit)
                             digits += 1
                             scan += 1
                         }
-                        guard digits > 0 else { throw Problem(line: line, offset: cursor, reason: "expected hexadecimal digits after 0x") }
+                        guard digits > 0 else { throw Problem(line: line, offset: cursor, error: .datNoDigits) }
                         if scan < lineEnd, !isBlank(text[scan]), text[scan] != UInt8(ascii: ",") {
-                            throw Problem(line: line, offset: scan, reason: "unexpected character in value")
+                            throw Problem(line: line, offset: scan, error: .datUnexpectedCharacter)
                         }
                         bytes.appendLE(value)
                         lines.append(Int32(clamping: line))

@@ -113,7 +113,7 @@ public struct IntelUpdate: Sendable {
                 offset += update.totalSize
             }
         } catch {
-            throw ParseError(offset: error.offset - bytes.startIndex, error.reason)
+            throw ParseError(offset: error.offset - bytes.startIndex, error.problem)
         }
         return updates
     }
@@ -128,15 +128,15 @@ public struct IntelUpdate: Sendable {
     static func parse(_ bytes: ArraySlice<UInt8>, at start: Int, path: String) throws(ParseError) -> IntelUpdate {
         let left = bytes.endIndex - start
         guard left >= headerSize else {
-            throw ParseError(offset: start, "truncated update header: \(left) bytes left, a header has \(headerSize)")
+            throw ParseError(offset: start, .microcode(.truncatedUpdateHeader(left: left)))
         }
         let headerVersion = try bytes.u32(at: start)
         guard headerVersion == 1 else {
-            throw ParseError(offset: start, "header version is \(Hex.short(headerVersion)), expected 1")
+            throw ParseError(offset: start, .microcode(.headerVersion(headerVersion)))
         }
         let loaderVersion = try bytes.u32(at: start + 0x14)
         guard loaderVersion == 1 else {
-            throw ParseError(offset: start + 0x14, "loader version is \(Hex.short(loaderVersion)), expected 1")
+            throw ParseError(offset: start + 0x14, .microcode(.loaderVersion(loaderVersion)))
         }
         let dataField = Int(try bytes.u32(at: start + 0x1c))
         let totalField = Int(try bytes.u32(at: start + 0x20))
@@ -144,23 +144,23 @@ public struct IntelUpdate: Sendable {
         let dataSize = dataField == 0 ? 2000 : dataField
         let totalSize = dataField == 0 ? 2048 : totalField
         guard dataSize % 4 == 0 else {
-            throw ParseError(offset: start + 0x1c, "data size \(dataSize) is not a multiple of 4")
+            throw ParseError(offset: start + 0x1c, .microcode(.dataSizeNotMultipleOf4(dataSize)))
         }
         guard totalSize >= headerSize + dataSize else {
-            throw ParseError(offset: start + 0x20, "total size \(totalSize) is less than header plus data (\(headerSize + dataSize))")
+            throw ParseError(offset: start + 0x20, .microcode(.totalSizeBelowHeaderAndData(total: totalSize, needed: headerSize + dataSize)))
         }
         guard totalSize % 1024 == 0 else {
-            throw ParseError(offset: start + 0x20, "total size \(totalSize) is not a multiple of 1024")
+            throw ParseError(offset: start + 0x20, .microcode(.totalSizeNotMultipleOf1024(totalSize)))
         }
         guard totalSize <= left else {
-            throw ParseError(offset: start + 0x20, "total size \(totalSize) runs past the end of the file (\(left) bytes left)")
+            throw ParseError(offset: start + 0x20, .microcode(.totalSizePastEnd(total: totalSize, left: left)))
         }
         let signature = CPUSignature(try bytes.u32(at: start + 0x0c))
         let checksum = try bytes.u32(at: start + 0x10)
         let platforms = PlatformFlags(try bytes.u32(at: start + 0x18))
         let sum = bytes[start..<(start + headerSize + dataSize)].dwordSum()
         guard sum == 0 else {
-            throw ParseError(offset: start + 0x10, "checksum is wrong (header and data sum to \(Hex.word(sum)), not 0)")
+            throw ParseError(offset: start + 0x10, .microcode(.checksum(sum: sum)))
         }
 
         var extended: [ExtendedSignature] = []
@@ -168,16 +168,16 @@ public struct IntelUpdate: Sendable {
         let tableSize = totalSize - headerSize - dataSize
         if tableSize > 0 {
             guard tableSize >= extendedHeaderSize else {
-                throw ParseError(offset: tableStart, "extended signature table of \(tableSize) bytes is shorter than its \(extendedHeaderSize)-byte header")
+                throw ParseError(offset: tableStart, .microcode(.extendedTableShorterThanHeader(size: tableSize)))
             }
             let count = Int(try bytes.u32(at: tableStart))
             let expected = extendedHeaderSize + extendedEntrySize * count
             guard expected == tableSize else {
-                throw ParseError(offset: tableStart, "extended signature table counts \(count) entries (\(expected) bytes) but has \(tableSize) bytes")
+                throw ParseError(offset: tableStart, .microcode(.extendedTableCount(count: count, expected: expected, size: tableSize)))
             }
             let tableSum = bytes[tableStart..<(tableStart + tableSize)].dwordSum()
             guard tableSum == 0 else {
-                throw ParseError(offset: tableStart + 4, "extended signature table checksum is wrong (table sums to \(Hex.word(tableSum)), not 0)")
+                throw ParseError(offset: tableStart + 4, .microcode(.extendedTableChecksum(sum: tableSum)))
             }
             let headerKey = signature.rawValue &+ platforms.rawValue &+ checksum
             extended.reserveCapacity(count)
@@ -188,7 +188,7 @@ public struct IntelUpdate: Sendable {
                     platforms: PlatformFlags(try bytes.u32(at: entry + 4)),
                     checksum: try bytes.u32(at: entry + 8))
                 guard item.signature.rawValue &+ item.platforms.rawValue &+ item.checksum == headerKey else {
-                    throw ParseError(offset: entry, "extended signature \(index) (\(item.signature)) has a wrong checksum")
+                    throw ParseError(offset: entry, .microcode(.extendedSignatureChecksum(index: index, signature: item.signature)))
                 }
                 extended.append(item)
             }

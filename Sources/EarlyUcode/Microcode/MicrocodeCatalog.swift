@@ -123,12 +123,12 @@ public struct MicrocodeCatalog: Sendable {
                 case .missing where !required:
                     continue
                 case .missing:
-                    throw InputError(path: path, reason: "no such directory")
+                    throw InputError(path: path, .file(.noSuchDirectory))
                 default:
-                    throw InputError(path: path, reason: "not a directory")
+                    throw InputError(path: path, .file(.notADirectory))
                 }
                 let names: [String]
-                do { names = try FileIO.entries(of: path) } catch { throw InputError(path: path, reason: error.reason) }
+                do { names = try FileIO.entries(of: path) } catch { throw InputError(error) }
                 for name in names {
                     let file = Path.join(path, name)
                     if name.hasPrefix(".") {
@@ -156,7 +156,7 @@ public struct MicrocodeCatalog: Sendable {
         let results = ParallelMap.map(Array(files.indices)) { index -> Result<FileContents, InputError> in
             switch batch.results[index] {
             case .failure(let error):
-                return .failure(InputError(path: error.path, reason: error.reason))
+                return .failure(InputError(error))
             case .success(let range):
                 return Result { () throws(InputError) -> FileContents in
                     try FileContents.parse(batch.buffer[range], path: listed[index].path, explicit: listed[index].explicit)
@@ -198,19 +198,19 @@ enum FileContents: Sendable {
             do {
                 text = try IntelDatText.decode(Array(bytes))
             } catch {
-                throw InputError(path: path, offset: error.offset, line: error.line, reason: error.reason)
+                throw InputError(path: path, offset: error.offset, line: error.line, .microcode(error.error))
             }
             do {
                 return .intel(try IntelUpdate.parseAll(text.bytes, path: path))
             } catch {
                 throw InputError(path: path, line: text.line(ofByte: error.offset),
-                                 reason: "\(error.reason) (at byte \(error.offset) of the decoded updates)")
+                                 .microcode(.inDecodedUpdates(error.problem, byte: error.offset)))
             }
         case .notMicrocode(let reason):
-            if explicit { throw InputError(path: path, reason: "not microcode: \(reason)") }
+            if explicit { throw InputError(path: path, .microcode(.notMicrocode(reason))) }
             return .notMicrocode(reason)
         case .unknownBinary:
-            throw InputError(path: path, offset: 0, reason: "not a known microcode format (neither an Intel update nor an AMD container)")
+            throw InputError(path: path, offset: 0, .microcode(.unknownFormat))
         }
     }
 }

@@ -42,10 +42,10 @@ public enum AtomicFile {
         // Under the lock nobody else owns the temporary name: what is there
         // is left by an interrupted run.
         if unlink(temporary) != 0 && errno != ENOENT {
-            throw FileError.errno(temporary, "cannot remove stale temporary file")
+            throw FileError.errno(temporary, .removeStaleTemporary)
         }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, existing?.mode ?? options.mode)
-        guard fd >= 0 else { throw FileError.errno(temporary, "cannot create") }
+        guard fd >= 0 else { throw FileError.errno(temporary, .create) }
         var committed = false
         var closed = false
         defer {
@@ -55,16 +55,16 @@ public enum AtomicFile {
 
         var sink = DescriptorSink(fd: fd, path: temporary)
         try body(&sink)
-        if let existing, fchmod(fd, existing.mode) != 0 { throw FileError.errno(temporary, "cannot set mode") }
-        if existing == nil, fchmod(fd, options.mode) != 0 { throw FileError.errno(temporary, "cannot set mode") }
-        guard fsync(fd) == 0 else { throw FileError.errno(temporary, "cannot sync") }
+        if let existing, fchmod(fd, existing.mode) != 0 { throw FileError.errno(temporary, .setMode) }
+        if existing == nil, fchmod(fd, options.mode) != 0 { throw FileError.errno(temporary, .setMode) }
+        guard fsync(fd) == 0 else { throw FileError.errno(temporary, .sync) }
         closed = true
-        guard close(fd) == 0 else { throw FileError.errno(temporary, "cannot close") }
+        guard close(fd) == 0 else { throw FileError.errno(temporary, .close) }
 
         if let backup = options.backupPath, existing != nil {
             try replaceBackup(of: path, with: backup)
         }
-        guard rename(temporary, path) == 0 else { throw FileError.errno(path, "cannot rename \(temporary) into place") }
+        guard rename(temporary, path) == 0 else { throw FileError.errno(path, .rename(from: temporary)) }
         committed = true
         syncDirectory(of: path)
     }
@@ -76,12 +76,12 @@ public enum AtomicFile {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT { return nil }
-            throw .errno(path, "cannot stat")
+            throw .errno(path, .stat)
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: return Existing(mode: info.st_mode & 0o7777)
-        case S_IFLNK: throw FileError(path: path, reason: "is a symbolic link; refusing to write through it (name the real file)")
-        default: throw FileError(path: path, reason: "exists and is not a regular file")
+        case S_IFLNK: throw FileError(path: path, .symbolicLinkTarget)
+        default: throw FileError(path: path, .existsNotRegular)
         }
     }
 
@@ -89,11 +89,11 @@ public enum AtomicFile {
     /// old backup, so a crash leaves either backup whole.
     private static func replaceBackup(of path: String, with backup: String) throws(FileError) {
         let staging = backup + ".tmp"
-        if unlink(staging) != 0 && errno != ENOENT { throw .errno(staging, "cannot remove stale file") }
-        guard link(path, staging) == 0 else { throw .errno(staging, "cannot link backup of \(path)") }
+        if unlink(staging) != 0 && errno != ENOENT { throw .errno(staging, .removeStale) }
+        guard link(path, staging) == 0 else { throw .errno(staging, .linkBackup(of: path)) }
         guard rename(staging, backup) == 0 else {
             unlink(staging)
-            throw .errno(backup, "cannot rename backup into place")
+            throw .errno(backup, .renameBackup)
         }
     }
 
@@ -114,19 +114,19 @@ public final class FileLock {
         // O_NONBLOCK: a FIFO planted at the lock's name must not hang the
         // open; it is refused below with anything else not a plain file.
         fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .errno(path, "cannot open lock file") }
+        guard fd >= 0 else { throw .errno(path, .openLock) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             close(fd)
             fd = -1
-            throw FileError(path: path, reason: "lock file exists and is not a regular file; remove it")
+            throw FileError(path: path, .lockNotRegular)
         }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             let code = errno
             close(fd)
             fd = -1
-            throw .errno(path, "cannot lock", code)
+            throw .errno(path, .lock, code)
         }
     }
 

@@ -38,7 +38,7 @@ extension ArraySlice where Element == UInt8 {
     @inline(__always)
     private func need(_ count: Int, at index: Int) throws(ParseError) {
         guard index >= startIndex, index <= endIndex - count else {
-            throw ParseError(offset: index, "truncated: need \(count) byte\(count == 1 ? "" : "s"), \(Swift.max(0, endIndex - index)) left")
+            throw ParseError(offset: index, .truncated(need: count, left: Swift.max(0, endIndex - index)))
         }
     }
 

@@ -4,23 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A failure to read or write a file, with the system's reason.
-public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    static func errno(_ path: String, _ action: String, _ code: Int32 = Glibc.errno) -> FileError {
-        FileError(path: path, reason: "\(action): \(String(cString: strerror(code)))")
-    }
-
-    public var description: String { OneLine.escaped("\(path): \(reason)") }
-}
-
 public enum FileKind: Sendable, Equatable {
     case regular, directory, symlink, other, missing
 }
@@ -37,16 +20,16 @@ public enum FileIO {
         // for a writer forever; it is refused as not a regular file below.
         // On regular files (and /proc, /sys) the flag changes nothing.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw .errno(path, "cannot open") }
+        guard fd >= 0 else { throw .errno(path, .open) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .errno(path, "cannot stat") }
+        guard fstat(fd, &info) == 0 else { throw .errno(path, .stat) }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw FileError(path: path, reason: "not a regular file")
+            throw FileError(path: path, .notRegularFile)
         }
         let size = Int(info.st_size)
         guard size <= limit else {
-            throw FileError(path: path, reason: "file is \(size) bytes, more than the \(limit) this input may have")
+            throw FileError(path: path, .tooLarge(size: size, limit: limit))
         }
         // One allocation of the file's size (plus a byte to notice growth),
         // filled by read(2) without zeroing it first.
@@ -54,7 +37,7 @@ public enum FileIO {
         var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
             count = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
         }
-        if failure != 0 { throw .errno(path, "cannot read", failure) }
+        if failure != 0 { throw .errno(path, .read, failure) }
         guard bytes.count == size + 1 else { return bytes }
         // More than fstat said: a /proc file (size 0) or a file that grew.
         // Go on in chunks to EOF, within the limit.
@@ -62,12 +45,12 @@ public enum FileIO {
             var chunk = [UInt8](unsafeUninitializedCapacity: 64 << 10) { buffer, count in
                 count = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), failure: &failure)
             }
-            if failure != 0 { throw .errno(path, "cannot read", failure) }
+            if failure != 0 { throw .errno(path, .read, failure) }
             let full = chunk.count == 64 << 10
             bytes.append(contentsOf: chunk)
             chunk = []
             guard bytes.count <= limit else {
-                throw FileError(path: path, reason: "more than the \(limit) bytes this input may have")
+                throw FileError(path: path, .moreThanLimit(limit: limit))
             }
             if !full { return bytes }
         }
@@ -115,7 +98,7 @@ public enum FileIO {
 
     /// Names in a directory, sorted bytewise so every run sees one order.
     public static func entries(of directory: String) throws(FileError) -> [String] {
-        guard let dir = opendir(directory) else { throw .errno(directory, "cannot open directory") }
+        guard let dir = opendir(directory) else { throw .errno(directory, .openDirectory) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -185,7 +168,7 @@ public struct DescriptorSink: ByteSink {
             let done = Glibc.write(fd, base, left)
             if done < 0 {
                 if errno == EINTR { continue }
-                throw .errno(path, "cannot write")
+                throw .errno(path, .write)
             }
             base += done
             left -= done
@@ -214,18 +197,17 @@ extension FileIO {
         let opened: [Result<Opened, FileError>] = ParallelMap.map(paths) { path in
             // O_NONBLOCK, as in read(_:limit:): a FIFO must not hang the open.
             let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-            guard fd >= 0 else { return .failure(.errno(path, "cannot open")) }
+            guard fd >= 0 else { return .failure(.errno(path, .open)) }
             var info = stat()
             guard fstat(fd, &info) == 0 else {
-                let failure = FileError.errno(path, "cannot stat")
+                let failure = FileError.errno(path, .stat)
                 close(fd)
                 return .failure(failure)
             }
             let size = Int(info.st_size)
             if (info.st_mode & S_IFMT) != S_IFREG || size > limit {
                 close(fd)
-                return .failure(FileError(path: path, reason: size > limit
-                    ? "file is \(size) bytes, more than the \(limit) this input may have" : "not a regular file"))
+                return .failure(FileError(path: path, size > limit ? .tooLarge(size: size, limit: limit) : .notRegularFile))
             }
             return .success(Opened(fd: fd, size: size))
         }
@@ -244,7 +226,7 @@ extension FileIO {
             results = ParallelMap.map(Array(paths.indices)) { index -> Result<Range<Int>, FileError> in
                 guard case .success(let file) = opened[index] else {
                     if case .failure(let error) = opened[index] { return .failure(error) }
-                    return .failure(FileError(path: paths[index], reason: "cannot read"))
+                    return .failure(FileError(path: paths[index], .unreadable))
                 }
                 defer { close(file.fd) }
                 let region = UnsafeMutableRawBufferPointer(rebasing: base[starts[index]..<(starts[index] + file.size)])
@@ -255,8 +237,8 @@ extension FileIO {
                 guard failure == 0, got == file.size, more == 0 else {
                     // Never leave uninitialised bytes behind, even in a region nobody will parse.
                     region.initializeMemory(as: UInt8.self, repeating: 0)
-                    if failure != 0 { return .failure(.errno(paths[index], "cannot read", failure)) }
-                    return .failure(FileError(path: paths[index], reason: got < file.size ? "file shrank while it was read" : "file grew while it was read"))
+                    if failure != 0 { return .failure(.errno(paths[index], .read, failure)) }
+                    return .failure(FileError(path: paths[index], got < file.size ? .shrankWhileRead : .grewWhileRead))
                 }
                 return .success(starts[index]..<(starts[index] + file.size))
             }

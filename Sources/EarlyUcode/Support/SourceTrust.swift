@@ -65,8 +65,8 @@ public struct SourceTrust: Sendable {
         let mode = info.st_mode & 0o7777
         let subject = !isTarget ? "folder \(component)" : (component == path ? "it" : component)
         let quoted = Self.shellQuoted(component)
-        func refuse(_ problem: String, fix: String) -> InputError {
-            InputError(path: path, reason: "refusing to read as root: \(subject) \(problem); fix with `\(fix)`, or pass \(overrideHint)")
+        func refuse(_ reason: Untrusted.Reason, fix: String) -> InputError {
+            InputError(path: path, .untrusted(Untrusted(subject: subject, reason: reason, fix: fix, override: overrideHint)))
         }
         if isTarget && kind != S_IFREG && kind != S_IFDIR && kind != S_IFLNK {
             // A device or FIFO is never read (not a regular file); telling
@@ -75,10 +75,10 @@ public struct SourceTrust: Sendable {
         }
         if kind == S_IFLNK {
             // realpath resolved every link; one here was made since.
-            throw refuse("changed into a symbolic link while being checked", fix: "ls -l \(quoted)")
+            throw refuse(.becameSymbolicLink, fix: "ls -l \(quoted)")
         }
         if info.st_uid != owner {
-            throw refuse("is owned by uid \(info.st_uid), not root", fix: "chown root:root \(quoted)")
+            throw refuse(.owner(uid: UInt32(info.st_uid)), fix: "chown root:root \(quoted)")
         }
         let groupOrOtherWrite = mode & (S_IWGRP | S_IWOTH)
         guard groupOrOtherWrite != 0 else { return }
@@ -88,7 +88,7 @@ public struct SourceTrust: Sendable {
             return
         }
         let who = groupOrOtherWrite == S_IWGRP ? "its group" : (groupOrOtherWrite == S_IWOTH ? "all users" : "its group and all users")
-        throw refuse("is writable by \(who) (mode \(String(mode, radix: 8)))", fix: "chmod go-w \(quoted)")
+        throw refuse(.writable(by: who, mode: UInt32(mode)), fix: "chmod go-w \(quoted)")
     }
 
     /// The canonical path (every symbolic link, `.` and `..` resolved), or

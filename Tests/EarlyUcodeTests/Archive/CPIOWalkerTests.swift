@@ -91,22 +91,27 @@ struct CPIOWalkerTests {
         let error = try Self.failure(cut)
         let memberOffset = try Self.walk(whole).archives[0].members[3].offset
         #expect(error.offset == memberOffset)
-        #expect(error.reason.contains("runs past the end"))
-        #expect(error.reason.contains("GenuineIntel.bin"))
+        let problem = error.problem
+        guard case .archive(.memberPastEnd(let name, _, let left)) = problem else {
+            Issue.record("expected memberPastEnd, got \(problem)")
+            return
+        }
+        #expect(name == "kernel/x86/microcode/GenuineIntel.bin")
+        #expect(left == cut.count - memberOffset)
     }
 
     @Test func archiveWithoutTrailerIsAnError() throws {
         let open = ImageFixture.newc(ImageFixture.microcodeDirs, trailer: false)
         let error = try Self.failure(open + [0x1f, 0x8b, 8, 0] + ImageFixture.filler(200, seed: 1))
         #expect(error.offset == open.count)
-        #expect(error.reason.contains("without TRAILER!!!"))
+        #expect(error.problem == .archive(.noTrailer(archiveOffset: 0)))
     }
 
     @Test func zerosInsideAnArchiveAreAnError() throws {
         let open = ImageFixture.newc([.dir("kernel")], trailer: false)
         let error = try Self.failure(open + [UInt8](repeating: 0, count: 16) + ImageFixture.newc([.dir("kernel/x86")]))
         #expect(error.offset == open.count)
-        #expect(error.reason.contains("no TRAILER!!!"))
+        #expect(error.problem == .archive(.zerosBeforeTrailer(archiveOffset: 0)))
     }
 
     @Test func badHexFieldNamesTheField() throws {
@@ -115,7 +120,8 @@ struct CPIOWalkerTests {
         bytes[6 + 6 * 8 + 3] = UInt8(ascii: "g")
         let error = try Self.failure(bytes)
         #expect(error.offset == 6 + 6 * 8)
-        #expect(error.reason.contains("filesize"))
+        #expect(sameCase(error.problem, .archive(.badHeaderField(name: "", text: ""))))
+        #expect(error.problem == .archive(.badHeaderField(name: "filesize", text: String(decoding: bytes[(6 + 6 * 8)..<(6 + 7 * 8)], as: UTF8.self))))
     }
 
     @Test func nameWithoutNUL() throws {
@@ -123,7 +129,7 @@ struct CPIOWalkerTests {
         bytes[110 + 6] = UInt8(ascii: "x")       // the NUL of "kernel"
         let error = try Self.failure(bytes)
         #expect(error.offset == 110 + 6)
-        #expect(error.reason.contains("NUL"))
+        #expect(error.problem == .archive(.nameNotTerminated))
     }
 
     @Test func oldPortableFormatIsNamed() throws {
@@ -131,14 +137,14 @@ struct CPIOWalkerTests {
         bytes.replaceSubrange(0..<6, with: Array("070707".utf8))
         let error = try Self.failure(bytes)
         #expect(error.offset == 0)
-        #expect(error.reason.contains("odc"))
+        #expect(error.problem == .archive(.oldPortableFormat))
     }
 
     @Test func truncatedHeaderAtTheEnd() throws {
         let early = ImageFixture.early(intel: ImageFixture.intel(revision: 1), padTo: 4)
         let error = try Self.failure(early + Array("07070100000001".utf8))
         #expect(error.offset == early.count)
-        #expect(error.reason.contains("truncated cpio header"))
+        #expect(error.problem == .archive(.truncatedHeader(left: 14)))
     }
 
     @Test(arguments: [

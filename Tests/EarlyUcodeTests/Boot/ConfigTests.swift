@@ -39,31 +39,31 @@ struct BootConfigTests {
     }
 
     @Test(arguments: [
-        ("EARLY_UCODE=auto\nEARLY_UCODE_XEN=$(reboot)\n", 2, "expansions"),
-        ("EARLY_UCODE=\"$HOME\"\n", 1, "expansions"),
-        ("EARLY_UCODE=`id`\n", 1, "command substitution"),
-        ("\n\nEARLY_UCODE=sometimes\n", 3, "expected auto, all or no"),
-        ("EARLY_UCODE_XEN=on\n", 1, "expected auto, yes or no"),
-        ("EARLY_UCODE_CPUS=\"0x50654 intel\"\n", 1, "\"intel\" is not SIG[,PF]"),
-        ("EARLY_UCODE_EXCLUDE=0x50654,rev\n", 1, "is not SIG[,REV]"),
-        ("EARLY_UCODE_FIRMWARE_DIRS=firmware\n", 1, "not an absolute path"),
-        ("EARLY_UCODE_TYPO=all\n", 1, "unknown key EARLY_UCODE_TYPO"),
-        ("EARLY_UCODE=all\nEARLY_UCODE=no\n", 2, "set twice (first on line 1)"),
-        ("export EARLY_UCODE=all\n", 1, "'export' is not accepted"),
-        ("EARLY_UCODE=all; reboot\n", 1, "must be quoted"),
-        ("EARLY_UCODE=all reboot\n", 1, "unexpected text after the value"),
-        ("EARLY_UCODE=\"all\n", 1, "unterminated double quote"),
-        ("EARLY_UCODE_CPUS=0x50654 0x50657\n", 1, "unexpected text after the value"),
-        ("if true; then EARLY_UCODE=all; fi\n", 1, "expected KEY=value"),
+        ("EARLY_UCODE=auto\nEARLY_UCODE_XEN=$(reboot)\n", 2, ConfigError.expansionNotAccepted),
+        ("EARLY_UCODE=\"$HOME\"\n", 1, .expansionNotAccepted),
+        ("EARLY_UCODE=`id`\n", 1, .commandSubstitution),
+        ("\n\nEARLY_UCODE=sometimes\n", 3, .badScope("sometimes")),
+        ("EARLY_UCODE_XEN=on\n", 1, .badXenMode("on")),
+        ("EARLY_UCODE_CPUS=\"0x50654 intel\"\n", 1, .badCPU("intel")),
+        ("EARLY_UCODE_EXCLUDE=0x50654,rev\n", 1, .badExclusion("0x50654,rev")),
+        ("EARLY_UCODE_FIRMWARE_DIRS=firmware\n", 1, .relativeFirmwareDirectory("firmware")),
+        ("EARLY_UCODE_TYPO=all\n", 1, .unknownKey("EARLY_UCODE_TYPO")),
+        ("EARLY_UCODE=all\nEARLY_UCODE=no\n", 2, .setTwice(key: "EARLY_UCODE", firstLine: 1)),
+        ("export EARLY_UCODE=all\n", 1, .export),
+        ("EARLY_UCODE=all; reboot\n", 1, .mustBeQuoted(";")),
+        ("EARLY_UCODE=all reboot\n", 1, .textAfterValue("reboot")),
+        ("EARLY_UCODE=\"all\n", 1, .unterminatedDoubleQuote),
+        ("EARLY_UCODE_CPUS=0x50654 0x50657\n", 1, .textAfterValue("0x50657")),
+        ("if true; then EARLY_UCODE=all; fi\n", 1, .badVariableName(found: "if true; then EARLY_UCODE=all; fi")),
     ])
-    func rejectedWithLine(text: String, line: Int, reason: String) {
+    func rejectedWithLine(text: String, line: Int, problem: ConfigError) {
         do {
             _ = try parse(text)
             Issue.record("accepted: \(text.debugDescription)")
         } catch {
             #expect(error.line == line)
             #expect(error.path == "/etc/default/early-ucode")
-            #expect(error.reason.contains(reason), "\(error.reason)")
+            #expect(error.problem == .config(problem), "\(error.problem)")
             #expect(error.description.hasPrefix("/etc/default/early-ucode:\(line): "))
         }
     }

@@ -176,7 +176,13 @@ struct InspectTests {
         #expect(Self.revision(inspection, .xen, 0x50654) == 0x500)
         let problem = try #require(inspection.firstProblem)
         #expect(problem.offset == dataOffset + 1024 + 0x10)
-        #expect(problem.reason.contains("checksum"))
+        guard case .image(.inMember(let name, let inner)) = problem.problem else {
+            Issue.record("expected a member problem, got \(problem.problem)")
+            return
+        }
+        #expect(name == "kernel/x86/microcode/GenuineIntel.bin")
+        #expect(sameCase(inner, .microcode(.checksum(sum: 0))))
+        // The sentence still says which member and what, in that order.
         #expect(problem.reason.hasPrefix("kernel/x86/microcode/GenuineIntel.bin: checksum is wrong"))
         #expect(problem.description.contains("initrd.img: offset \(dataOffset + 1024 + 0x10) ("))
     }
@@ -310,7 +316,7 @@ struct InspectTests {
         let error = try #require(throws: InputError.self) { try ImageInspection.inspect(path: path, cpus: []) }
         #expect(error.offset == early.count)
         #expect(error.path == path)
-        #expect(error.reason.contains("unrecognised data after the cpio archives"))
+        #expect(error.problem == .image(.unrecognisedData(atStart: false, bytes: "47 41 52 42")))
     }
 
     @Test func emptyFile() throws {

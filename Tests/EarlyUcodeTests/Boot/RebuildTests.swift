@@ -109,7 +109,7 @@ struct RebuildTests {
         let original = mixed + ImageFixture.mainCPIO()
         let setup = try Setup(image: original)
         let error = try #require(throws: InputError.self) { try setup.rebuild() }
-        #expect(error.reason.contains("neither a file nor a folder"))
+        #expect(error.problem == .image(.sharesArchiveNotFileOrFolder("kernel/firmware")))
         #expect(try setup.bytes() == original)
         #expect(try setup.directory.contents().filter { $0 != ".initrd.img.lock" } == ["firmware", "initrd.img"])
     }
@@ -194,10 +194,10 @@ struct RebuildTests {
 
     // MARK: Refusals: nothing changes
 
-    static func refusal(_ bytes: [UInt8], _ expected: String, offset: Int?) throws {
+    static func refusal(_ bytes: [UInt8], _ expected: Problem, offset: Int?) throws {
         let setup = try Setup(image: bytes)
         let error = try #require(throws: InputError.self) { try setup.rebuild() }
-        #expect(error.reason.contains(expected), "\(error)")
+        #expect(sameCase(error.problem, expected), "\(error)")
         #expect(error.offset == offset, "\(error)")
         #expect(error.path == setup.image)
         #expect(try setup.bytes() == bytes)
@@ -209,31 +209,31 @@ struct RebuildTests {
         let cut = Array(whole.prefix(whole.count - 600))
         let walk = try CPIOWalkerTests.walk(whole)
         let lastData = try #require(walk.members.last)
-        try Self.refusal(cut, "runs past the end of the image", offset: lastData.offset)
+        try Self.refusal(cut, .archive(.memberPastEnd(name: "", needs: 0, left: 0)), offset: lastData.offset)
     }
 
     @Test(.enabled(if: ImageFixture.hasGzip))
     func refusesACompressedEarlyPart() throws {
         let bytes = try ImageFixture.compress(Self.oldEarly + ImageFixture.mainCPIO(), with: "gzip")
-        try Self.refusal(bytes, "an early part that was compressed", offset: 0)
+        try Self.refusal(bytes, .image(.compressedEarlyPart(.gzip, member: "")), offset: 0)
     }
 
     @Test func refusesABareBlob() throws {
-        try Self.refusal(ImageFixture.intel(revision: 5), "a bare GenuineIntel microcode blob", offset: 0)
+        try Self.refusal(ImageFixture.intel(revision: 5), .image(.bareBlob(.intel)), offset: 0)
     }
 
     @Test func refusesUnknownData() throws {
-        try Self.refusal(Self.oldEarly + Array("MZ\u{90}\0junkjunk".utf8) + [UInt8](repeating: 9, count: 300), "unrecognised data", offset: Self.oldEarly.count)
+        try Self.refusal(Self.oldEarly + Array("MZ\u{90}\0junkjunk".utf8) + [UInt8](repeating: 9, count: 300), .image(.unrecognisedData(atStart: false, bytes: "")), offset: Self.oldEarly.count)
     }
 
     @Test func refusesAnEmptyFile() throws {
-        try Self.refusal([], "empty", offset: nil)
+        try Self.refusal([], .image(.emptyFile), offset: nil)
     }
 
     @Test func refusesToLeaveNothing() throws {
         let setup = try Setup(image: Self.oldEarly)
         let error = try #require(throws: InputError.self) { try setup.rebuild(none: true) }
-        #expect(error.reason.contains("nothing but early microcode"))
+        #expect(error.problem == .image(.onlyEarlyMicrocode))
         #expect(try setup.bytes() == Self.oldEarly)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import EarlyUcode
@@ -11,7 +12,7 @@ struct FuzzRegressionTests {
     @Test func duplicateControlKeyInCpuinfoStaysOneLine() throws {
         let input: [UInt8] = [0x82, 0x3A, 0x0A, 0x01, 0x2D, 0x3A, 0x82, 0x3A, 0x0A, 0x01, 0x2D, 0x3A, 0x0A, 0x0A, 0x01]
         let error = try #require(throws: InputError.self) { try HostCPUs(cpuinfo: input, path: "cpuinfo") }
-        #expect(error.description.contains("appears twice"))
+        #expect(sameCase(error.problem, .host(.keyTwice(""))))
         #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 })
     }
 
@@ -37,10 +38,10 @@ struct FuzzRegressionTests {
     }
 
     @Test func errorsNamingHostileFilesStayOneLine() {
-        let input = InputError(path: "/lib/firmware/intel-ucode/06-55-04\nearly-ucode: all fine", offset: 4, reason: "bad\u{1B}[31m")
-        #expect(input.description == "/lib/firmware/intel-ucode/06-55-04\\nearly-ucode: all fine: offset 4 (0x4): bad\\u{1b}[31m")
-        let file = FileError(path: "a\nb", reason: "cannot open")
-        #expect(file.description == "a\\nb: cannot open")
+        let input = InputError(path: "/lib/firmware/intel-ucode/06-55-04\nearly-ucode: all fine", offset: 4, .microcode(.notMicrocode("bad\u{1B}[31m")))
+        #expect(input.description == "/lib/firmware/intel-ucode/06-55-04\\nearly-ucode: all fine: offset 4 (0x4): not microcode: bad\\u{1b}[31m")
+        let file = FileError(path: "a\nb", .system(.open, errno: ENOENT))
+        #expect(file.description == "a\\nb: cannot open: No such file or directory")
     }
 
     /// A damaged file of 0xff bytes was taken for text and skipped; a
@@ -118,6 +119,7 @@ struct HostileCorpusRegressionTests {
         let file = try ImageFile(path: scratch.file("initrd"))
         let error = try #require(throws: InputError.self) { try BootImage.read(file) }
         #expect(error.offset == archive.count + 12)
+        #expect(error.problem == .archive(.truncatedHeader(left: 55)))
         #expect(error.reason == "truncated cpio header: 55 bytes left, a header has 110")
     }
 }

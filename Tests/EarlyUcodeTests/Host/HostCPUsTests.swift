@@ -80,29 +80,29 @@ struct HostCPUsTests {
         var name: String
         var text: String
         var line: Int?
-        var reason: String
+        var problem: Problem
         var testDescription: String { name }
     }
 
     static var badInfos: [BadInfo] {
         let good = Fabricate.cpuinfo([CPU(number: 0)])  // 11 lines incl. the blank one
         return [
-            BadInfo(name: "garbage line", text: good + "processor\t: 1\nthis is not a field\n", line: 13, reason: "expected 'key : value'"),
-            BadInfo(name: "empty key", text: "processor\t: 0\n: value\n", line: 2, reason: "no key"),
+            BadInfo(name: "garbage line", text: good + "processor\t: 1\nthis is not a field\n", line: 13, problem: .host(.expectedKeyValue(found: "this is not a field"))),
+            BadInfo(name: "empty key", text: "processor\t: 0\n: value\n", line: 2, problem: .host(.noKey)),
             BadInfo(name: "missing vendor", text: good + "processor\t: 1\ncpu family\t: 6\nmodel\t: 85\nstepping\t: 4\n", line: 12,
-                    reason: "no 'vendor_id'"),
+                    problem: .host(.missingField("vendor_id"))),
             BadInfo(name: "missing model", text: "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nstepping\t: 4\n", line: 1,
-                    reason: "no 'model'"),
+                    problem: .host(.missingField("model"))),
             BadInfo(name: "duplicate key", text: "processor\t: 0\nvendor_id\t: GenuineIntel\nvendor_id\t: AuthenticAMD\n", line: 3,
-                    reason: "appears twice"),
-            BadInfo(name: "duplicate processor", text: good + Fabricate.cpuinfo([CPU(number: 0)]), line: nil, reason: "listed twice"),
-            BadInfo(name: "stepping out of range", text: Fabricate.cpuinfo([CPU(number: 0, stepping: 16)]), line: 6, reason: "'stepping'"),
+                    problem: .host(.keyTwice("vendor_id"))),
+            BadInfo(name: "duplicate processor", text: good + Fabricate.cpuinfo([CPU(number: 0)]), line: nil, problem: .host(.processorTwice(0))),
+            BadInfo(name: "stepping out of range", text: Fabricate.cpuinfo([CPU(number: 0, stepping: 16)]), line: 6, problem: .host(.badNumber(key: "stepping", value: "16", range: 0...0xf))),
             BadInfo(name: "family not a number", text: good.replacingOccurrences(of: "cpu family\t: 6", with: "cpu family\t: six"), line: 3,
-                    reason: "'cpu family'"),
-            BadInfo(name: "bad microcode", text: Fabricate.cpuinfo([CPU(number: 0, microcode: "latest")]), line: 7, reason: "'microcode'"),
+                    problem: .host(.badNumber(key: "cpu family", value: "six", range: 0...(0xf + 0xff)))),
+            BadInfo(name: "bad microcode", text: Fabricate.cpuinfo([CPU(number: 0, microcode: "latest")]), line: 7, problem: .host(.badRevision("latest"))),
             BadInfo(name: "no signature", text: Fabricate.cpuinfo([CPU(number: 0, family: 5, model: 17)]), line: 1,
-                    reason: "do not form a CPU signature"),
-            BadInfo(name: "empty", text: "\n\n", line: nil, reason: "no CPUs"),
+                    problem: .host(.noSignature(family: 5, model: 17, stepping: 4))),
+            BadInfo(name: "empty", text: "\n\n", line: nil, problem: .host(.noCPUs)),
         ]
     }
 
@@ -111,7 +111,7 @@ struct HostCPUsTests {
         let error = try #require(throws: InputError.self) { try Self.parse(bad.text, path: "/proc/cpuinfo") }
         #expect(error.path == "/proc/cpuinfo")
         #expect(error.line == bad.line, "\(error)")
-        #expect(error.reason.contains(bad.reason), "\(error)")
+        #expect(error.problem == bad.problem, "\(error)")
     }
 
     // MARK: Groups, mixed revisions, targets

@@ -95,9 +95,10 @@ struct AMDContainerTests {
         var name: String
         var bytes: [UInt8]
         var offset: Int
-        var reason: String
-        /// The reason when a valid container comes first, if it differs.
-        var reasonAfterContainer: String?
+        /// The case expected (its values are not compared).
+        var problem: Problem
+        /// The case when a valid container comes first, if it differs.
+        var problemAfterContainer: Problem? = nil
         var testDescription: String { name }
     }
 
@@ -107,57 +108,57 @@ struct AMDContainerTests {
         var cases: [Corruption] = []
         var bytes = valid
         bytes[0] = 0x45
-        cases.append(Corruption(name: "bad magic", bytes: bytes, offset: 0, reason: "not an AMD container",
-                                reasonAfterContainer: "expected a patch section or the next container"))
-        cases.append(Corruption(name: "truncated header", bytes: Array(valid.prefix(8)), offset: 0, reason: "truncated"))
+        cases.append(Corruption(name: "bad magic", bytes: bytes, offset: 0, problem: .microcode(.containerMagic(0)),
+                                problemAfterContainer: .microcode(.unexpectedSection(type: 0))))
+        cases.append(Corruption(name: "truncated header", bytes: Array(valid.prefix(8)), offset: 0, problem: .microcode(.truncatedContainerHeader(left: 8))))
 
         bytes = valid
         Fabricate.setLE32(&bytes, at: 4, 1)
-        cases.append(Corruption(name: "table type 1", bytes: bytes, offset: 4, reason: "type 1"))
+        cases.append(Corruption(name: "table type 1", bytes: bytes, offset: 4, problem: .microcode(.firstSectionType(1))))
 
         for length: UInt32 in [0, 40, 47] {
             bytes = valid
             Fabricate.setLE32(&bytes, at: 8, length)
-            cases.append(Corruption(name: "table length \(length)", bytes: bytes, offset: 8, reason: "multiple of 16"))
+            cases.append(Corruption(name: "table length \(length)", bytes: bytes, offset: 8, problem: .microcode(.equivalenceTableLength(0))))
         }
         bytes = Array(valid.prefix(12 + 32))
-        cases.append(Corruption(name: "table past end", bytes: bytes, offset: 8, reason: "past the end"))
+        cases.append(Corruption(name: "table past end", bytes: bytes, offset: 8, problem: .microcode(.equivalenceTablePastEnd(length: 0, left: 0))))
         bytes = valid
         Fabricate.setLE32(&bytes, at: 8, 0x7fff_fff0)
-        cases.append(Corruption(name: "table length huge", bytes: bytes, offset: 8, reason: "past the end"))
+        cases.append(Corruption(name: "table length huge", bytes: bytes, offset: 8, problem: .microcode(.equivalenceTablePastEnd(length: 0, left: 0))))
 
         let middleZero = Fabricate.amdContainer(
             [.init(cpu: 0xa00f11, equivalenceID: 0xa011), .init(cpu: 0, equivalenceID: 0), .init(cpu: 0xa10f11, equivalenceID: 0xa111)],
             patches: [milanPatch])
-        cases.append(Corruption(name: "zero CPU in the middle", bytes: middleZero, offset: 12 + 16, reason: "CPU 0"))
+        cases.append(Corruption(name: "zero CPU in the middle", bytes: middleZero, offset: 12 + 16, problem: .microcode(.zeroEntryNotLast)))
         let zeroWithID = Fabricate.amdContainer([.init(cpu: 0xa00f11, equivalenceID: 0xa011), .init(cpu: 0, equivalenceID: 0xa011)],
                                                 terminator: false, patches: [milanPatch])
-        cases.append(Corruption(name: "last entry CPU 0 but not all zero", bytes: zeroWithID, offset: 12 + 16, reason: "CPU 0"))
+        cases.append(Corruption(name: "last entry CPU 0 but not all zero", bytes: zeroWithID, offset: 12 + 16, problem: .microcode(.zeroEntryNotLast)))
 
         bytes = valid
         Fabricate.setLE32(&bytes, at: patchSection + 4, 63)
-        cases.append(Corruption(name: "patch size 63", bytes: bytes, offset: patchSection + 4, reason: "smaller than a patch header"))
+        cases.append(Corruption(name: "patch size 63", bytes: bytes, offset: patchSection + 4, problem: .microcode(.patchSectionTooSmall(0))))
         bytes = valid
         Fabricate.setLE32(&bytes, at: patchSection + 4, 0)
-        cases.append(Corruption(name: "patch size 0", bytes: bytes, offset: patchSection + 4, reason: "smaller than a patch header"))
+        cases.append(Corruption(name: "patch size 0", bytes: bytes, offset: patchSection + 4, problem: .microcode(.patchSectionTooSmall(0))))
         bytes = valid
         Fabricate.setLE32(&bytes, at: patchSection + 4, 0xffff_ffff)
-        cases.append(Corruption(name: "patch size huge", bytes: bytes, offset: patchSection + 4, reason: "implausibly large"))
+        cases.append(Corruption(name: "patch size huge", bytes: bytes, offset: patchSection + 4, problem: .microcode(.patchSectionImplausible(0))))
         bytes = Array(valid.dropLast(1))
         let lastSection = patchSection + 8 + 5568
-        cases.append(Corruption(name: "last patch cut short", bytes: bytes, offset: lastSection + 4, reason: "past the end"))
+        cases.append(Corruption(name: "last patch cut short", bytes: bytes, offset: lastSection + 4, problem: .microcode(.patchSectionPastEnd(size: 0, left: 0))))
 
-        cases.append(Corruption(name: "stray bytes after patches", bytes: valid + [1, 2, 3], offset: valid.count, reason: "3 stray bytes"))
+        cases.append(Corruption(name: "stray bytes after patches", bytes: valid + [1, 2, 3], offset: valid.count, problem: .microcode(.strayBytes(3))))
         var section2: [UInt8] = []
         Fabricate.appendLE32(&section2, 2)
         Fabricate.appendLE32(&section2, 64)
         cases.append(Corruption(name: "section of type 2", bytes: valid + section2 + [UInt8](repeating: 0, count: 64),
-                                offset: valid.count, reason: "section type 2"))
+                                offset: valid.count, problem: .microcode(.unexpectedSection(type: 2))))
         cases.append(Corruption(name: "zero padding after container", bytes: valid + [UInt8](repeating: 0, count: 16),
-                                offset: valid.count, reason: "section type 0"))
-        cases.append(Corruption(name: "half a section header", bytes: valid + [1, 0, 0, 0], offset: valid.count, reason: "section type 1"))
+                                offset: valid.count, problem: .microcode(.unexpectedSection(type: 0))))
+        cases.append(Corruption(name: "half a section header", bytes: valid + [1, 0, 0, 0], offset: valid.count, problem: .microcode(.unexpectedSection(type: 1))))
         cases.append(Corruption(name: "bad second container", bytes: valid + [0x44, 0x4d, 0x41, 0x00, 1, 0, 0, 0, 16, 0, 0, 0],
-                                offset: valid.count + 4, reason: "type 1"))
+                                offset: valid.count + 4, problem: .microcode(.firstSectionType(1))))
         return cases
     }
 
@@ -166,8 +167,8 @@ struct AMDContainerTests {
         let before = afterValidContainer ? Self.fam17 : []
         let error = try #require(throws: ParseError.self) { try AMDContainer.parseAll(before + corruption.bytes, path: "f") }
         #expect(error.offset == before.count + corruption.offset, "\(error.reason)")
-        let reason = afterValidContainer ? corruption.reasonAfterContainer ?? corruption.reason : corruption.reason
-        #expect(error.reason.contains(reason), "\(error.reason)")
+        let expected = afterValidContainer ? corruption.problemAfterContainer ?? corruption.problem : corruption.problem
+        #expect(sameCase(error.problem, expected), "\(error.problem)")
     }
 
     // MARK: serialized()

@@ -54,25 +54,25 @@ struct IntelDatTests {
         var name: String
         var text: String
         var line: Int
-        var reason: String
+        var error: MicrocodeError
         var testDescription: String { name }
     }
 
     @Test(arguments: [
-        BadText(name: "word without 0x", text: "/* c */\n0x00000001,\n12345678,\n", line: 3, reason: "0x-prefixed"),
-        BadText(name: "0x without digits", text: "0x00000001,\n0x,\n", line: 2, reason: "digits after 0x"),
-        BadText(name: "non-hex digit", text: "0x00000001, 0x0000000g,\n", line: 1, reason: "unexpected character"),
-        BadText(name: "prose", text: "/* ok */\n\nhello world\n", line: 3, reason: "0x-prefixed"),
-        BadText(name: "more than 8 digits", text: "0x00000001,\n0x00000002,\n0x123456789,\n", line: 3, reason: "more than 8"),
-        BadText(name: "nine zero digits", text: "0x000000000,\n", line: 1, reason: "more than 8"),
-        BadText(name: "missing comma", text: "0x00000001, 0x00000002 0x00000003,\n", line: 1, reason: "missing ','"),
-        BadText(name: "empty value", text: "0x00000001,,0x00000002,\n", line: 1, reason: "empty value"),
-        BadText(name: "leading comma", text: "0x00000001,\r\n, 0x00000002\r\n", line: 2, reason: "empty value"),
+        BadText(name: "word without 0x", text: "/* c */\n0x00000001,\n12345678,\n", line: 3, error: .datExpectedHexValue),
+        BadText(name: "0x without digits", text: "0x00000001,\n0x,\n", line: 2, error: .datNoDigits),
+        BadText(name: "non-hex digit", text: "0x00000001, 0x0000000g,\n", line: 1, error: .datUnexpectedCharacter),
+        BadText(name: "prose", text: "/* ok */\n\nhello world\n", line: 3, error: .datExpectedHexValue),
+        BadText(name: "more than 8 digits", text: "0x00000001,\n0x00000002,\n0x123456789,\n", line: 3, error: .datTooManyDigits),
+        BadText(name: "nine zero digits", text: "0x000000000,\n", line: 1, error: .datTooManyDigits),
+        BadText(name: "missing comma", text: "0x00000001, 0x00000002 0x00000003,\n", line: 1, error: .datMissingComma),
+        BadText(name: "empty value", text: "0x00000001,,0x00000002,\n", line: 1, error: .datEmptyValue),
+        BadText(name: "leading comma", text: "0x00000001,\r\n, 0x00000002\r\n", line: 2, error: .datEmptyValue),
     ])
     func errorsNameTheLine(_ bad: BadText) throws {
         let problem = try #require(throws: IntelDatText.Problem.self) { try IntelDatText.decode(Array(bad.text.utf8)) }
-        #expect(problem.line == bad.line, "\(problem.reason)")
-        #expect(problem.reason.contains(bad.reason), "\(problem.reason)")
+        #expect(problem.line == bad.line, "\(problem.error)")
+        #expect(problem.error == bad.error)
         // The offset points into the text, on the named line.
         let text = Array(bad.text.utf8)
         #expect(problem.offset >= 0 && problem.offset < text.count)

@@ -65,7 +65,7 @@ struct MicrocodeCatalogTests {
         let error = try #require(throws: InputError.self) { try MicrocodeCatalog.load([.directory(dir, required: true)]) }
         #expect(error.path == dir + "/06-66-03")
         #expect(error.offset == 0)
-        #expect(error.reason.contains("not a known microcode format"))
+        #expect(error.problem == .microcode(.unknownFormat))
     }
 
     static func malformedIntel() -> (bytes: [UInt8], offset: Int) {
@@ -83,7 +83,7 @@ struct MicrocodeCatalogTests {
         let error = try #require(throws: InputError.self) { try MicrocodeCatalog.load([.directory(dir, required: true)]) }
         #expect(error.path == dir + "/06-9e-0a")
         #expect(error.offset == offset)
-        #expect(error.reason.contains("checksum"))
+        #expect(sameCase(error.problem, .microcode(.checksum(sum: 0))))
         #expect(error.description.hasPrefix(dir + "/06-9e-0a: offset \(offset) (0x\(String(offset, radix: 16))): "))
     }
 
@@ -113,7 +113,7 @@ struct MicrocodeCatalogTests {
         try Fabricate.write(Self.readme, to: tmp.file("README"))
         let error = try #require(throws: InputError.self) { try MicrocodeCatalog.load([.file(tmp.file("README"))]) }
         #expect(error.path == tmp.file("README"))
-        #expect(error.reason.contains("not microcode"))
+        #expect(sameCase(error.problem, .microcode(.notMicrocode(""))))
         try Fabricate.write([UInt8](), to: tmp.file("empty"))
         #expect(throws: InputError.self) { try MicrocodeCatalog.load([.file(tmp.file("empty"))]) }
     }
@@ -145,8 +145,7 @@ struct MicrocodeCatalogTests {
         let error = try #require(throws: InputError.self) { try MicrocodeCatalog.load([.file(tmp.file("microcode.dat"))]) }
         #expect(error.path == tmp.file("microcode.dat"))
         #expect(error.line == 3 + 64 + 1)
-        #expect(error.reason.contains("loader version"))
-        #expect(error.reason.contains("\(1024 + 0x14)"))
+        #expect(error.problem == .microcode(.inDecodedUpdates(.microcode(.loaderVersion(2)), byte: 1024 + 0x14)))
 
         try Fabricate.write("0x00000001,\n0x00000002,\n0xnope,\n", to: tmp.file("bad.dat"))
         let textError = try #require(throws: InputError.self) { try MicrocodeCatalog.load([.file(tmp.file("bad.dat"))]) }

@@ -57,6 +57,9 @@ public struct InitrdFindings: ImageInspecting {
         let loads = "\(who) loads \(Hex.short(candidate.revision))\(runningText)"
         guard let newest else { return Finding(.ok, .images, loads, path: path) }
         switch RevisionOrder.selection(newest.vendor).compare(candidate.revision, newest.revision) {
+        case .older where prediction.loader.revisionOrder.isNewer(candidate.revision, than: newest.revision):
+            // The image holds a pre-production update beside the production one, and the loader's unsigned order prefers it.
+            return Finding(.problem, .images, "\(loads), a pre-production revision it prefers to the \(Hex.short(newest.revision)) available (\(prediction.loader.name) compares revisions unsigned): rebuild the image without it (update-initramfs -u)", path: path)
         case .older:
             return Finding(.problem, .images, "\(loads): stale, \(Hex.short(newest.revision)) is available: update-initramfs -u", path: path)
         case .newer:

@@ -7,21 +7,14 @@
 enum LinuxAMDLoader {
     static func predict(_ cpu: InspectedCPU, _ data: ArraySlice<UInt8>, base: Int) -> LoadPrediction {
         var prediction = LoadPrediction(loader: .linux, cpu: cpu, candidate: nil, reason: "no patch for this CPU")
-        let family = cpu.signature.family
-        guard family >= 0x10 else {
-            prediction.reason = "Linux loads no microcode on AMD family \(Hex.byte(UInt32(family)))"
-            return prediction
-        }
-        // Reads past the end answer nil, and the scan stops there as the C code does.
-        func u32(_ offset: Int) -> UInt32? { try? data.u32(at: offset) }
-        func u16(_ offset: Int) -> UInt16? { try? data.u16(at: offset) }
-        let start = data.startIndex
-        let end = data.endIndex
+        guard let family = AMDScan.family(of: cpu, for: &prediction) else { return prediction }
+        let scan = AMDScan(data)
+        let (start, end) = (scan.start, scan.end)
         var position = start
         var containers = 0
         while position < end {
-            guard end - position > AMDContainer.headerSize, u32(position) == AMDContainer.magic, u32(position + 4) == 0,
-                  let length = u32(position + 8).map(Int.init), length >= EquivalenceEntry.size,
+            guard end - position > AMDContainer.headerSize, scan.u32(position) == AMDContainer.magic, scan.u32(position + 4) == 0,
+                  let length = scan.u32(position + 8).map(Int.init), length >= EquivalenceEntry.size,
                   end - position - AMDContainer.headerSize >= length
             else {
                 if containers == 0 { prediction.reason = "no valid AMD container at offset \(base + position - start)" }
@@ -31,23 +24,23 @@ enum LinuxAMDLoader {
             let table = position + AMDContainer.headerSize
             var equivalenceID: UInt16 = 0
             for entry in stride(from: table, to: table + length - EquivalenceEntry.size + 1, by: EquivalenceEntry.size)
-            where u32(entry) == cpu.signature.rawValue {
-                equivalenceID = u16(entry + 12) ?? 0
+            where scan.u32(entry) == cpu.signature.rawValue {
+                equivalenceID = scan.u16(entry + 12) ?? 0
                 break
             }
             var section = table + length
             var found: LoadCandidate?
             while section < end {
-                guard end - section >= 8, u32(section) == 1, let size = u32(section + 4).map(Int.init),
+                guard end - section >= 8, scan.u32(section) == 1, let size = scan.u32(section + 4).map(Int.init),
                       size >= AMDPatch.headerSize, end - section - 8 >= size
                 else { break }
                 if let cap = LoaderLimits.amdPatchSizeLimit(.linux, family: family), size > cap { break }
                 let patch = section + 8
                 // nb_dev_id and sb_dev_id must be zero (chipset-specific patches are refused).
-                if u32(patch + 16) != 0 || u32(patch + 20) != 0 { break }
-                let revisionID = u16(patch + 24) ?? 0
+                if scan.u32(patch + 16) != 0 || scan.u32(patch + 20) != 0 { break }
+                let revisionID = scan.u16(patch + 24) ?? 0
                 if EquivalenceEntry.family(ofEquivalenceID: revisionID) == family, revisionID == equivalenceID,
-                   let id = u32(patch + 4), let date = u32(patch) {
+                   let id = scan.u32(patch + 4), let date = scan.u32(patch) {
                     found = LoadCandidate(revision: id, date: MicrocodeDate(date), offset: base + section - start, size: size)
                 }
                 section = patch + size

@@ -8,41 +8,35 @@
 enum XenAMDLoader {
     static func predict(_ cpu: InspectedCPU, _ data: ArraySlice<UInt8>, base: Int) -> LoadPrediction {
         var prediction = LoadPrediction(loader: .xen, cpu: cpu, candidate: nil, reason: "no patch for this CPU")
-        let family = cpu.signature.family
-        guard family >= 0x10 else {
-            prediction.reason = "Xen loads no microcode on AMD family \(Hex.byte(UInt32(family)))"
-            return prediction
-        }
-        func u32(_ offset: Int) -> UInt32? { try? data.u32(at: offset) }
-        func u16(_ offset: Int) -> UInt16? { try? data.u16(at: offset) }
-        let start = data.startIndex
-        let end = data.endIndex
+        guard let family = AMDScan.family(of: cpu, for: &prediction) else { return prediction }
+        let scan = AMDScan(data)
+        let (start, end) = (scan.start, scan.end)
         func at(_ offset: Int) -> Int { base + offset - start }
         var position = start
         var equivalenceID: UInt16?
         var best: LoadCandidate?
         var stopped: String?
-        scan: while position < end {
-            guard end - position >= 4, u32(position) == AMDContainer.magic else {
+        containers: while position < end {
+            guard end - position >= 4, scan.u32(position) == AMDContainer.magic else {
                 stopped = "stops at offset \(at(position)): not an AMD container (\"Wrong microcode patch file magic\")"
                 break
             }
             let table = position + 4
-            guard end - table >= 8, u32(table) == 0, let length = u32(table + 4).map(Int.init),
+            guard end - table >= 8, scan.u32(table) == 0, let length = scan.u32(table + 4).map(Int.init),
                   end - table - 8 >= length, length >= EquivalenceEntry.size, length % EquivalenceEntry.size == 0,
-                  u32(table + 8 + length - EquivalenceEntry.size) == 0
+                  scan.u32(table + 8 + length - EquivalenceEntry.size) == 0
             else {
                 stopped = "stops at offset \(at(table)): \"Bad equivalent cpu table\" (Xen 4.17 needs the all-zero last entry)"
                 break
             }
             var named = false
             var entry = table + 8
-            while entry < table + 8 + length, let cpuField = u32(entry), cpuField != 0 {
+            while entry < table + 8 + length, let cpuField = scan.u32(entry), cpuField != 0 {
                 if cpuField == cpu.signature.rawValue {
-                    let id = u16(entry + 12) ?? 0
+                    let id = scan.u16(entry + 12) ?? 0
                     if let known = equivalenceID, known != id {
                         stopped = "stops at offset \(at(entry)): \"Equiv mismatch\" (an earlier table maps \(cpu.signature) to \(Hex.short(UInt32(known))))"
-                        break scan
+                        break containers
                     }
                     equivalenceID = id
                     named = true
@@ -52,27 +46,27 @@ enum XenAMDLoader {
             }
             position = table + 8 + length
             while position < end {
-                guard end - position >= 8, u32(position) == 1, let size = u32(position + 4).map(Int.init),
+                guard end - position >= 8, scan.u32(position) == 1, let size = scan.u32(position + 4).map(Int.init),
                       end - position - 8 >= size, size >= AMDPatch.headerSize
                 else {
                     stopped = "stops at offset \(at(position)): \"Bad microcode data\""
-                    break scan
+                    break containers
                 }
                 let patch = position + 8
                 if named, let equivalenceID {
                     let limit = LoaderLimits.amdPatchSizeLimit(.xen, family: family) ?? Int.max
-                    let revisionID = u16(patch + 24) ?? 0
+                    let revisionID = scan.u16(patch + 24) ?? 0
                     if size > limit {
                         if revisionID == equivalenceID {
                             prediction.notes.append("skips the patch at offset \(at(position)): \(size) bytes, over its \(limit)-byte limit for family \(Hex.byte(UInt32(family)))")
                         }
-                    } else if revisionID == equivalenceID, let id = u32(patch + 4), let date = u32(patch),
+                    } else if revisionID == equivalenceID, let id = scan.u32(patch + 4), let date = scan.u32(patch),
                               best.map({ RevisionOrder.xen.isNewer(id, than: $0.revision) }) ?? true {
                         best = LoadCandidate(revision: id, date: MicrocodeDate(date), offset: at(position), size: size)
                     }
                 }
                 position = patch + size
-                if end - position >= 4, u32(position) == AMDContainer.magic { break }
+                if end - position >= 4, scan.u32(position) == AMDContainer.magic { break }
             }
         }
         prediction.candidate = best

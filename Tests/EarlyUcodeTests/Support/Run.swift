@@ -51,6 +51,15 @@ final class ChildProcess {
         try process.run()
     }
 
+    /// A test that stops early (a failed `#require`) must not leave a child
+    /// running: it could still be writing in the folders being removed.
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
     /// Waits for the child to end.
     func wait() throws -> ProcessResult {
         process.waitUntilExit()

@@ -3,29 +3,10 @@ import Testing
 
 @testable import EarlyUcode
 
-/// The built `early-ucode` binary: next to the test bundle, or in the
-/// package's `.build/debug`.
-enum CLI {
-    static let path: String? = {
-        var candidates: [String] = []
-        if let executable = Bundle.main.executableURL {
-            candidates.append(executable.deletingLastPathComponent().appendingPathComponent("early-ucode").path)
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("early-ucode").path)
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(package.appendingPathComponent(".build/debug/early-ucode").path)
-        return candidates.first(where: isExecutable)
-    }()
-
-    /// Runs the CLI without SOURCE_DATE_EPOCH from the caller's environment.
-    static func run(_ arguments: [String], epoch: String? = nil, in directory: String? = nil) throws -> ProcessResult {
-        var environment = ProcessInfo.processInfo.environment
-        environment["SOURCE_DATE_EPOCH"] = epoch
-        return try EarlyUcodeTests.run(try #require(path), arguments, environment: environment, in: directory)
-    }
-}
-
-@Suite("CLI", .enabled(if: CLI.path != nil, "early-ucode binary not built"))
+/// The commands as the binary runs them, in-process (`InProcess`): status,
+/// standard output and standard error, and what they write. What only a
+/// process shows is in Process/ProcessTests.swift.
+@Suite("CLI")
 struct CLITests {
     /// intel/06-55-04 (rev 0x2007006, 2023-03-06), intel/06-8e-0a, amd/fam19h.
     static func fixtures(_ tmp: TemporaryDirectory) throws -> (root: String, intel: String, amd: String) {
@@ -50,7 +31,7 @@ struct CLITests {
         let out = try tmp.directory("out")
 
         for arguments in [["--firmware-dir", root], [intel + "/06-9e-0a"]] {
-            let result = try CLI.run(["build", "--all", "-o", out + "/early.cpio"] + arguments)
+            let result = InProcess.run(["build", "--all", "-o", out + "/early.cpio"] + arguments)
             #expect(result.status == 1)
             #expect(result.stdout.isEmpty)
             #expect(result.stderrLines.count == 1, "\(result.stderr)")
@@ -69,7 +50,7 @@ struct CLITests {
         let tmp = try TemporaryDirectory()
         let (root, intel, _) = try Self.fixtures(tmp)
         try Fabricate.write([0x7f, 0x45, 0x4c, 0x46] + [UInt8](repeating: 0, count: 60), to: intel + "/06-9e-0a")
-        let result = try CLI.run(["build", "--all", "--skip-invalid", "-o", tmp.file("early.cpio"), "--firmware-dir", root])
+        let result = InProcess.run(["build", "--all", "--skip-invalid", "-o", tmp.file("early.cpio"), "--firmware-dir", root])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderrLines.filter { $0.contains("warning") && $0.contains(intel + "/06-9e-0a") }.count == 1)
         #expect(FileManager.default.fileExists(atPath: tmp.file("early.cpio")))
@@ -78,7 +59,7 @@ struct CLITests {
     @Test func buildToStandardOutput() throws {
         let tmp = try TemporaryDirectory()
         let (root, intel, _) = try Self.fixtures(tmp)
-        let result = try CLI.run(["build", "--all", "--vendor", "intel", "-o", "-", "--firmware-dir", root])
+        let result = InProcess.run(["build", "--all", "--vendor", "intel", "-o", "-", "--firmware-dir", root])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.count % 512 == 0)
         let (members, _) = try Newc.walk(result.stdout)
@@ -95,7 +76,7 @@ struct CLITests {
         let tmp = try TemporaryDirectory()
         let (root, _, _) = try Self.fixtures(tmp)
         let output = tmp.file("early.cpio")
-        let result = try CLI.run(["build", "--all", "--json", "-o", output, "--firmware-dir", root])
+        let result = InProcess.run(["build", "--all", "--json", "-o", output, "--firmware-dir", root])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
         for key in ["output", "size", "mtime", "members", "updates", "notes"] {
@@ -123,14 +104,14 @@ struct CLITests {
     @Test func sourceDateEpochIsRespected() throws {
         let tmp = try TemporaryDirectory()
         let (root, _, _) = try Self.fixtures(tmp)
-        let result = try CLI.run(["build", "--all", "--json", "-o", tmp.file("a.cpio"), "--firmware-dir", root], epoch: "1234567890")
+        let result = InProcess.run(["build", "--all", "--json", "-o", tmp.file("a.cpio"), "--firmware-dir", root], environment: ["SOURCE_DATE_EPOCH": "1234567890"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
         #expect(object["mtime"] as? Int == 1_234_567_890)
         let (members, _) = try Newc.walk(try Fabricate.read(tmp.file("a.cpio")))
         #expect(members.dropLast().allSatisfy { $0.mtime == 1_234_567_890 })
 
-        let bad = try CLI.run(["build", "--all", "-o", tmp.file("b.cpio"), "--firmware-dir", root], epoch: "yesterday")
+        let bad = InProcess.run(["build", "--all", "-o", tmp.file("b.cpio"), "--firmware-dir", root], environment: ["SOURCE_DATE_EPOCH": "yesterday"])
         #expect(bad.status == 1)
         #expect(bad.stderrLines.count == 1)
         #expect(bad.stderr.contains("SOURCE_DATE_EPOCH"))
@@ -140,8 +121,8 @@ struct CLITests {
     @Test func buildsAreReproducible() throws {
         let tmp = try TemporaryDirectory()
         let (root, _, _) = try Self.fixtures(tmp)
-        let first = try CLI.run(["build", "--all", "-o", "-", "--firmware-dir", root])
-        let second = try CLI.run(["build", "--all", "-o", tmp.file("second.cpio"), "--firmware-dir", root])
+        let first = InProcess.run(["build", "--all", "-o", "-", "--firmware-dir", root])
+        let second = InProcess.run(["build", "--all", "-o", tmp.file("second.cpio"), "--firmware-dir", root])
         #expect(first.status == 0 && second.status == 0)
         #expect(first.stdout == (try Fabricate.read(tmp.file("second.cpio"))))
     }
@@ -149,13 +130,13 @@ struct CLITests {
     @Test func nothingAppliesWritesNothing() throws {
         let tmp = try TemporaryDirectory()
         let (root, _, _) = try Self.fixtures(tmp)
-        let result = try CLI.run(["build", "--cpu", "0x906ea,0x02", "-o", tmp.file("early.cpio"), "--firmware-dir", root])
+        let result = InProcess.run(["build", "--cpu", "0x906ea,0x02", "-o", tmp.file("early.cpio"), "--firmware-dir", root])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: tmp.file("early.cpio")))
         #expect(result.stderr.contains("nothing written"))
         #expect(try tmp.contents() == ["fw"])
 
-        let json = try CLI.run(["build", "--json", "--cpu", "0x906ea,0x02", "-o", tmp.file("early.cpio"), "--firmware-dir", root])
+        let json = InProcess.run(["build", "--json", "--cpu", "0x906ea,0x02", "-o", tmp.file("early.cpio"), "--firmware-dir", root])
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
         #expect(object["output"] == nil)
@@ -171,7 +152,7 @@ struct CLITests {
         let output = tmp.file("early.cpio")
         try Fabricate.write("old", to: output)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: output)
-        let result = try CLI.run(["build", "--all", "-o", output, "--firmware-dir", root])
+        let result = InProcess.run(["build", "--all", "-o", output, "--firmware-dir", root])
         #expect(result.status == 0, "\(result.stderr)")
         let attributes = try FileManager.default.attributesOfItem(atPath: output)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
@@ -182,7 +163,7 @@ struct CLITests {
     @Test func outputInAMissingFolderFailsWithOneLine() throws {
         let tmp = try TemporaryDirectory()
         let (root, _, _) = try Self.fixtures(tmp)
-        let result = try CLI.run(["build", "--all", "-o", tmp.file("no/such/dir/early.cpio"), "--firmware-dir", root])
+        let result = InProcess.run(["build", "--all", "-o", tmp.file("no/such/dir/early.cpio"), "--firmware-dir", root])
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 1, "\(result.stderr)")
         #expect(result.stderr.contains(tmp.file("no/such/dir")))
@@ -194,7 +175,7 @@ struct CLITests {
         try Fabricate.write(Fabricate.cpuinfo([.init(number: 0), .init(number: 1)]), to: tmp.file("cpuinfo"))
         let sysfs = try tmp.directory("sys")
         try Fabricate.sysfs(in: sysfs, flags: [0: 0x80, 1: 0x80])
-        let result = try CLI.run(["build", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", sysfs, "-o", "-", "--firmware-dir", root])
+        let result = InProcess.run(["build", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", sysfs, "-o", "-", "--firmware-dir", root])
         #expect(result.status == 0, "\(result.stderr)")
         let (members, _) = try Newc.walk(result.stdout)
         #expect(members.filter { $0.isRegular }.map(\.name) == [Vendor.intel.archiveMember])
@@ -209,7 +190,7 @@ struct CLITests {
         ]), to: tmp.file("cpuinfo"))
         let sysfs = try tmp.directory("sys")
         try Fabricate.sysfs(in: sysfs, flags: [0: 0x80, 1: 0x80, 2: 0x80, 3: 0x80], versions: [3: 0x2006e05])
-        let result = try CLI.run(["detect", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", sysfs])
+        let result = InProcess.run(["detect", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", sysfs])
         #expect(result.status == 3)
         #expect(result.stdoutText.split(separator: "\n") == [
             "GenuineIntel 0x00050654 (06-55-04) pf 0x80 rev 0x2007006 cpus 0,2",
@@ -219,7 +200,7 @@ struct CLITests {
         #expect(warnings.count == 1)
         #expect(warnings.first?.contains("0x2007006 on 0,2, 0x2006e05 on 1,3") == true)
 
-        let json = try CLI.run(["detect", "--json", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", sysfs])
+        let json = InProcess.run(["detect", "--json", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", sysfs])
         #expect(json.status == 3)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
         #expect((object["mixedRevisions"] as? [Any])?.count == 1)
@@ -229,7 +210,7 @@ struct CLITests {
     @Test func detectOnUniformHostExitsZero() throws {
         let tmp = try TemporaryDirectory()
         try Fabricate.write(Fabricate.cpuinfo([.init(number: 0), .init(number: 1)]), to: tmp.file("cpuinfo"))
-        let result = try CLI.run(["detect", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", tmp.file("none")])
+        let result = InProcess.run(["detect", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", tmp.file("none")])
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
         #expect(result.stdoutText == "GenuineIntel 0x00050654 (06-55-04) pf unknown rev 0x2007006 cpus 0-1\n")
@@ -238,7 +219,7 @@ struct CLITests {
     @Test func detectOnGarbageNamesTheLine() throws {
         let tmp = try TemporaryDirectory()
         try Fabricate.write("processor\t: 0\nnonsense\n", to: tmp.file("cpuinfo"))
-        let result = try CLI.run(["detect", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", tmp.file("none")])
+        let result = InProcess.run(["detect", "--cpuinfo", tmp.file("cpuinfo"), "--sysfs", tmp.file("none")])
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 1)
         #expect(result.stderr.contains(tmp.file("cpuinfo") + ":2"))
@@ -249,7 +230,7 @@ struct CLITests {
         let (root, intel, _) = try Self.fixtures(tmp)
         try Fabricate.write(Fabricate.intelUpdate(revision: 0x2006e05, date: 0x0311_2022, signature: 0x50654, platforms: 0xb7),
                             to: intel + "/06-55-04.initramfs")
-        let result = try CLI.run(["list", "--cpu", "0x50654,0x80", "--firmware-dir", root])
+        let result = InProcess.run(["list", "--cpu", "0x50654,0x80", "--firmware-dir", root])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
         #expect(lines.last == "4 updates found, 1 selected")
@@ -262,7 +243,7 @@ struct CLITests {
         let (root, _, _) = try Self.fixtures(tmp)
         try Fabricate.write("keep me", to: tmp.file("target"))
         try FileManager.default.createSymbolicLink(atPath: tmp.file("link.cpio"), withDestinationPath: tmp.file("target"))
-        let result = try CLI.run(["build", "--all", "-o", tmp.file("link.cpio"), "--firmware-dir", root])
+        let result = InProcess.run(["build", "--all", "-o", tmp.file("link.cpio"), "--firmware-dir", root])
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 1)
         #expect(String(decoding: try Fabricate.read(tmp.file("target")), as: UTF8.self) == "keep me")
@@ -279,7 +260,7 @@ struct CLITests {
     ])
     func usageErrorsExit64(_ arguments: [String]) throws {
         let tmp = try TemporaryDirectory()
-        let result = try CLI.run(arguments + ["--firmware-dir", tmp.path], in: tmp.path)
+        let result = InProcess.run(arguments + ["--firmware-dir", tmp.path])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
         #expect(!result.stderr.isEmpty)

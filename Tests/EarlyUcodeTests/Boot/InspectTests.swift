@@ -352,7 +352,7 @@ struct InspectTests {
         let source = try directory.directory("intel-ucode")
         try ImageFixture.write(ImageFixture.intel(revision: 0x2006e05) + ImageFixture.intel(revision: 0x2007006), to: source + "/06-55-04")
         let early = directory.file("early.cpio")
-        let result = try ImageFixture.run("/usr/sbin/iucode_tool", ["-q", "--write-earlyfw=" + early, source])
+        let result = try run("/usr/sbin/iucode_tool", ["-q", "--write-earlyfw=" + early, source])
         try #require(result.status == 0, "\(result.stderr)")
         let bytes = try ImageFixture.read(early) + ImageFixture.mainCPIO()
         let inspection = try Self.inspect(bytes)

@@ -317,68 +317,62 @@ struct RebuildTests {
 
     // MARK: The command line
 
-    @Test(.enabled(if: ImageFixture.binary != nil))
-    func commandLineErrorsAreOneLine() throws {
-        let binary = try #require(ImageFixture.binary)
+    @Test func commandLineErrorsAreOneLine() throws {
         let whole = Self.oldEarly + ImageFixture.mainCPIO()
         let setup = try Setup(image: Array(whole.prefix(whole.count - 600)))
-        let result = try ImageFixture.run(binary, ["rebuild", setup.image, "--none"])
+        let result = InProcess.run(["rebuild", setup.image, "--none"])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("early-ucode: error: \(setup.image): offset ") == true)
         #expect(try setup.bytes() == Array(whole.prefix(whole.count - 600)))
 
-        let inspect = try ImageFixture.run(binary, ["inspect", setup.image, "--cpu", "0x50654"])
+        let inspect = InProcess.run(["inspect", setup.image, "--cpu", "0x50654"])
         #expect(inspect.status == 1)
         #expect(inspect.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test(.enabled(if: ImageFixture.binary != nil))
-    func commandLineRebuildAndInspect() throws {
-        let binary = try #require(ImageFixture.binary)
+    @Test func commandLineRebuildAndInspect() throws {
         let setup = try Setup(image: Self.oldEarly + ImageFixture.mainCPIO())
         let firmware = setup.directory.file("firmware")
-        let rebuilt = try ImageFixture.run(binary, ["rebuild", setup.image, "--firmware-dir", firmware, "--cpu", "0x50654,0x1", "--cpu", "0xa00f11"],
-                                           environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+        let rebuilt = InProcess.run(["rebuild", setup.image, "--firmware-dir", firmware, "--cpu", "0x50654,0x1", "--cpu", "0xa00f11"],
+                                    environment: ["SOURCE_DATE_EPOCH": "1700000000"])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
-        #expect(rebuilt.text.contains("old image kept as \(setup.image).bak"))
-        let inspect = try ImageFixture.run(binary, ["inspect", setup.image, "--cpu", "0x50654,0x1", "--cpu", "0xa00f11"])
+        #expect(rebuilt.stdoutText.contains("old image kept as \(setup.image).bak"))
+        let inspect = InProcess.run(["inspect", setup.image, "--cpu", "0x50654,0x1", "--cpu", "0xa00f11"])
         #expect(inspect.status == 0)
-        #expect(inspect.text.contains("  linux: 0x2007006 "))
-        #expect(inspect.text.contains("  xen:   0xa0011d5 "))
-        let json = try ImageFixture.run(binary, ["inspect", setup.image, "--cpu", "0xa00f11", "--json"])
+        #expect(inspect.stdoutText.contains("  linux: 0x2007006 "))
+        #expect(inspect.stdoutText.contains("  xen:   0xa0011d5 "))
+        let json = InProcess.run(["inspect", setup.image, "--cpu", "0xa00f11", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
         let loads = try #require(object["loads"] as? [[String: Any]])
         #expect((loads.first?["xen"] as? [String: Any])?["revision"] as? String == "0xa0011d5")
-        let none = try ImageFixture.run(binary, ["rebuild", setup.image, "--none", "--cpu", "0x1"])
+        let none = InProcess.run(["rebuild", setup.image, "--none", "--cpu", "0x1"])
         #expect(none.status == 64)
     }
 
     /// rebuild builds with the settings the initramfs hook uses.
-    @Test(.enabled(if: ImageFixture.binary != nil))
-    func commandLineRebuildReadsTheConfiguration() throws {
-        let binary = try #require(ImageFixture.binary)
+    @Test func commandLineRebuildReadsTheConfiguration() throws {
         let original = Self.oldEarly + ImageFixture.mainCPIO()
         let setup = try Setup(image: original)
         let firmware = setup.directory.file("firmware")
         let config = setup.directory.file("early-ucode.conf")
 
         try ImageFixture.write(Array("EARLY_UCODE=no\n".utf8), to: config)
-        let off = try ImageFixture.run(binary, ["rebuild", setup.image, "--config", config, "--firmware-dir", firmware])
+        let off = InProcess.run(["rebuild", setup.image, "--config", config, "--firmware-dir", firmware])
         #expect(off.status == 1)
         #expect(off.stderr.contains("EARLY_UCODE=no"))
         #expect(try setup.bytes() == original)
 
         try ImageFixture.write(Array("EARLY_UCODE=auto\nEARLY_UCODE_CPUS=\"0xa00f11\"\nEARLY_UCODE_FIRMWARE_DIRS=\"\(firmware)\"\n".utf8), to: config)
-        let on = try ImageFixture.run(binary, ["rebuild", setup.image, "--config", config, "--cpuinfo", "/dev/null/none"])
+        let on = InProcess.run(["rebuild", setup.image, "--config", config, "--cpuinfo", "/dev/null/none"])
         // The host's CPU list is unreadable here: --host is implied by auto, so this must fail cleanly...
         #expect(on.status == 1)
         #expect(try setup.bytes() == original)
         // ...while naming the CPU on the command line uses the configuration's firmware folder.
-        let named = try ImageFixture.run(binary, ["rebuild", setup.image, "--config", config, "--cpu", "0xa00f11"])
+        let named = InProcess.run(["rebuild", setup.image, "--config", config, "--cpu", "0xa00f11"])
         #expect(named.status == 0, "\(named.stderr)")
-        let inspect = try ImageFixture.run(binary, ["inspect", setup.image, "--cpu", "0xa00f11"])
-        #expect(inspect.text.contains("  linux: 0xa0011d5 "))
+        let inspect = InProcess.run(["inspect", setup.image, "--cpu", "0xa00f11"])
+        #expect(inspect.stdoutText.contains("  linux: 0xa0011d5 "))
     }
 }

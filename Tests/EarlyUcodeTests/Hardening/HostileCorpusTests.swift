@@ -35,7 +35,7 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { file }
 
-    static let directory = HardeningCLI.packageRoot.appendingPathComponent("Tests/EarlyUcodeTests/Corpus").path
+    static let directory = BootFixtures.packageRoot + "Tests/EarlyUcodeTests/Corpus"
 
     static let all: [HostileCase] = {
         guard let data = FileManager.default.contents(atPath: directory + "/MANIFEST.tsv") else { return [] }
@@ -51,7 +51,9 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
     }()
 }
 
-@Suite("Hostile-input corpus", .enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built (swift build)"))
+/// Each case through the real binary: a process shows what in-process runs
+/// cannot (the exit status, that no signal killed it, its memory).
+@Suite("Hostile-input corpus")
 struct HostileCorpusTests {
     @Test func manifestMatchesTheCorpus() throws {
         #expect(HostileCase.all.count >= 60)
@@ -89,13 +91,13 @@ struct HostileCorpusTests {
         case .config: ["build", "--config", input, "-o", scratch.file("out.cpio")]
         case .grub, .benignImage: []
         }
-        let outcome = try HardeningCLI.run(arguments, in: scratch.path)
+        let outcome = try EarlyUcodeBinary.run(arguments, in: scratch.path)
 
         #expect(!outcome.signalled, "killed by signal \(outcome.status): \(outcome.stderr)")
         #expect(outcome.status == 1, "exit status \(outcome.status): \(outcome.stderr)")
         #expect(outcome.stdout.isEmpty, "\(String(decoding: outcome.stdout, as: UTF8.self))")
         #expect(outcome.seconds < 1, "took \(outcome.seconds) s")
-        let lines = outcome.errorLines
+        let lines = outcome.stderrLines
         #expect(lines.count == 1, "stderr: \(outcome.stderr)")
         let line = try #require(lines.first)
         #expect(line.hasPrefix("early-ucode: error: " + input), "\(line)")
@@ -137,7 +139,7 @@ struct HostileCorpusTests {
         let scratch = try HostileScratch()
         let input = scratch.file("image")
         try HostileFabricate.write(try #require(HostileFabricate.read(HostileCase.directory + "/" + benign.file)), to: input)
-        let outcome = try HardeningCLI.run(["inspect", "--cpu", "0x50654,0x01", input], in: scratch.path)
+        let outcome = try EarlyUcodeBinary.run(["inspect", "--cpu", "0x50654,0x01", input], in: scratch.path)
         #expect(outcome.status == 0 && !outcome.signalled, "\(outcome.stderr)")
         #expect(outcome.seconds < 1, "took \(outcome.seconds) s")
         var usage = rusage()

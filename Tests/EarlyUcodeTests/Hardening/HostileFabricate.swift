@@ -37,6 +37,8 @@ enum HostileFabricate {
     static func read(_ path: String) -> [UInt8]? {
         FileManager.default.contents(atPath: path).map { [UInt8]($0) }
     }
+
+    static var isRoot: Bool { geteuid() == 0 }
 }
 
 struct HostileTestError: Error, CustomStringConvertible {
@@ -79,78 +81,4 @@ final class HostileScratch: @unchecked Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// The built `early-ucode`, run as a separate process.
-enum HardeningCLI {
-    /// The package root, from this file's place in it.
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let binary: String? = {
-        let candidates = [
-            packageRoot.appendingPathComponent(".build/debug/early-ucode").path,
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("early-ucode").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
-    static var isRoot: Bool { geteuid() == 0 }
-
-    struct Outcome: Sendable {
-        var status: Int32
-        /// Killed by a signal rather than exiting.
-        var signalled: Bool
-        var stdout: [UInt8]
-        var stderr: String
-        var seconds: Double
-
-        /// Non-empty lines of standard error.
-        var errorLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
-    }
-
-    /// Starts `early-ucode arguments` with output in files (a pipe could
-    /// block a chatty child) and no SOURCE_DATE_EPOCH from outside.
-    static func start(_ arguments: [String], in directory: String, outputs: String) throws -> Process {
-        let binary = try #require(binary)
-        _ = FileManager.default.createFile(atPath: outputs + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: outputs + ".err", contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["SOURCE_DATE_EPOCH"] = nil
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputs + ".out"))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: outputs + ".err"))
-        try process.run()
-        return process
-    }
-
-    static func finish(_ process: Process, outputs: String, started: ContinuousClock.Instant) -> Outcome {
-        process.waitUntilExit()
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let outcome = Outcome(
-            status: process.terminationStatus,
-            signalled: process.terminationReason == .uncaughtSignal,
-            stdout: HostileFabricate.read(outputs + ".out") ?? [],
-            stderr: String(decoding: HostileFabricate.read(outputs + ".err") ?? [], as: UTF8.self),
-            seconds: seconds)
-        unlink(outputs + ".out")
-        unlink(outputs + ".err")
-        return outcome
-    }
-
-    /// Runs one command to the end. Its stdout and stderr go to files in a
-    /// scratch folder of their own, never in `directory`, so tests can
-    /// check what the command left there.
-    static func run(_ arguments: [String], in directory: String) throws -> Outcome {
-        let logs = try HostileScratch()
-        let started = ContinuousClock.now
-        let process = try start(arguments, in: directory, outputs: logs.file("log"))
-        return finish(process, outputs: logs.file("log"), started: started)
-    }
 }

@@ -9,8 +9,9 @@ import Glibc
 
 /// `build` writes only the file it is told to, never through a link
 /// someone left at one of the names it uses, and runs on one output
-/// serialize.
-@Suite("Output safety", .enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built (swift build)"))
+/// serialize. In-process, except the parallel runs: the lock is between
+/// processes.
+@Suite("Output safety")
 struct OutputSafetyTests {
     /// Twenty CPUs, one update file each, so every `--cpu` gives another archive.
     static let signatures: [UInt32] = (0..<20).map { 0x50650 + UInt32($0) * 0x100 }
@@ -23,8 +24,12 @@ struct OutputSafetyTests {
         return dir
     }
 
-    static func build(_ firmware: String, cpu: UInt32 = 0x50650, to output: String, in directory: String) throws -> HardeningCLI.Outcome {
-        try HardeningCLI.run(["build", "--cpu", Hex.word(cpu) + ",0x01", "--firmware-dir", firmware, "-o", output], in: directory)
+    static func arguments(_ firmware: String, cpu: UInt32 = 0x50650, to output: String) -> [String] {
+        ["build", "--cpu", Hex.word(cpu) + ",0x01", "--firmware-dir", firmware, "-o", output]
+    }
+
+    static func build(_ firmware: String, cpu: UInt32 = 0x50650, to output: String) -> InProcess.Result {
+        InProcess.run(arguments(firmware, cpu: cpu, to: output))
     }
 
     /// A file outside the output folder that a link tries to get written.
@@ -40,10 +45,10 @@ struct OutputSafetyTests {
         let out = try scratch.directory("out")
         let victim = try Self.victim(scratch)
         try FileManager.default.createSymbolicLink(atPath: out + "/early.cpio", withDestinationPath: victim)
-        let outcome = try Self.build(firmware, to: out + "/early.cpio", in: out)
+        let outcome = Self.build(firmware, to: out + "/early.cpio")
         #expect(outcome.status == 1)
-        #expect(outcome.errorLines.count == 1)
-        #expect(outcome.errorLines.first?.contains("symbolic link") == true, "\(outcome.stderr)")
+        #expect(outcome.stderrLines.count == 1)
+        #expect(outcome.stderrLines.first?.contains("symbolic link") == true, "\(outcome.stderr)")
         #expect(HostileFabricate.read(victim) == Array("keep me".utf8))
         #expect(FileIO.kind(out + "/early.cpio") == .symlink, "the link itself is left alone")
     }
@@ -56,7 +61,7 @@ struct OutputSafetyTests {
         let out = try scratch.directory("out")
         let victim = try Self.victim(scratch)
         try FileManager.default.createSymbolicLink(atPath: out + "/early.cpio.tmp", withDestinationPath: victim)
-        let outcome = try Self.build(firmware, to: out + "/early.cpio", in: out)
+        let outcome = Self.build(firmware, to: out + "/early.cpio")
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(HostileFabricate.read(victim) == Array("keep me".utf8))
         #expect(FileIO.kind(out + "/early.cpio") == .regular)
@@ -69,16 +74,16 @@ struct OutputSafetyTests {
         let out = try scratch.directory("out")
         let victim = try Self.victim(scratch)
         try FileManager.default.createSymbolicLink(atPath: out + "/.early.cpio.lock", withDestinationPath: victim)
-        let linked = try Self.build(firmware, to: out + "/early.cpio", in: out)
+        let linked = Self.build(firmware, to: out + "/early.cpio")
         #expect(linked.status == 1)
-        #expect(linked.errorLines.count == 1, "\(linked.stderr)")
+        #expect(linked.stderrLines.count == 1, "\(linked.stderr)")
         #expect(HostileFabricate.read(victim) == Array("keep me".utf8))
 
         unlink(out + "/.early.cpio.lock")
         #expect(mkfifo(out + "/.early.cpio.lock", 0o600) == 0)
-        let fifo = try Self.build(firmware, to: out + "/early.cpio", in: out)
+        let fifo = Self.build(firmware, to: out + "/early.cpio")
         #expect(fifo.status == 1)
-        #expect(fifo.errorLines == ["early-ucode: error: \(out)/.early.cpio.lock: lock file exists and is not a regular file; remove it"])
+        #expect(fifo.stderrLines == ["early-ucode: error: \(out)/.early.cpio.lock: lock file exists and is not a regular file; remove it"])
         #expect(fifo.seconds < 5, "must not hang on the FIFO")
         #expect(try scratch.contents("out") == [".early.cpio.lock"])
     }
@@ -88,9 +93,9 @@ struct OutputSafetyTests {
         let firmware = try Self.firmware(scratch)
         let out = try scratch.directory("out")
         try scratch.directory("out/early.cpio")
-        let outcome = try Self.build(firmware, to: out + "/early.cpio", in: out)
+        let outcome = Self.build(firmware, to: out + "/early.cpio")
         #expect(outcome.status == 1)
-        #expect(outcome.errorLines.count == 1, "\(outcome.stderr)")
+        #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)")
         #expect(try scratch.contents("out/early.cpio").isEmpty)
     }
 
@@ -105,27 +110,20 @@ struct OutputSafetyTests {
         var expected: [[UInt8]] = []
         for signature in Self.signatures {
             let path = alone + "/" + String(signature, radix: 16) + ".cpio"
-            let outcome = try Self.build(firmware, cpu: signature, to: path, in: alone)
+            let outcome = Self.build(firmware, cpu: signature, to: path)
             try #require(outcome.status == 0, "\(outcome.stderr)")
             expected.append(try #require(HostileFabricate.read(path)))
         }
         #expect(Set(expected).count == Self.signatures.count, "each CPU gives another archive")
 
         let out = try scratch.directory("out")
-        let logs = try HostileScratch()
-        let started = ContinuousClock.now
-        var running: [(Process, String)] = []
-        for (index, signature) in Self.signatures.enumerated() {
-            let log = logs.file("run\(index)")
-            let process = try HardeningCLI.start(
-                ["build", "--cpu", Hex.word(signature) + ",0x01", "--firmware-dir", firmware, "-o", out + "/early.cpio"],
-                in: out, outputs: log)
-            running.append((process, log))
+        let running = try Self.signatures.map { signature in
+            try EarlyUcodeBinary.start(Self.arguments(firmware, cpu: signature, to: out + "/early.cpio"), in: out)
         }
-        let outcomes = running.map { HardeningCLI.finish($0.0, outputs: $0.1, started: started) }
+        let outcomes = try running.map { try $0.wait() }
         for (index, outcome) in outcomes.enumerated() {
             #expect(outcome.status == 0 && !outcome.signalled, "run \(index): \(outcome.stderr)")
-            #expect(outcome.errorLines.isEmpty, "run \(index): \(outcome.stderr)")
+            #expect(outcome.stderrLines.isEmpty, "run \(index): \(outcome.stderr)")
         }
         let final = try #require(HostileFabricate.read(out + "/early.cpio"))
         #expect(expected.contains(final), "the archive is one run's, whole")

@@ -9,7 +9,7 @@ import Glibc
 
 /// Refusing, as root, microcode that another user could have planted.
 /// Needs root: only root can make files owned by someone else.
-@Suite("Source trust", .enabled(if: HardeningCLI.isRoot, "needs root to chown"))
+@Suite("Source trust", .enabled(if: HostileFabricate.isRoot, "needs root to chown"))
 struct SourceTrustTests {
     static let nobody: uid_t = 65534
 
@@ -131,7 +131,7 @@ struct SourceTrustTests {
 
     // MARK: - The command line
 
-    @Test(.enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built"), arguments: ["build", "list"])
+    @Test(arguments: ["build", "list"])
     func commandRefusesAndTheFlagOverrides(_ command: String) throws {
         let scratch = try HostileScratch()
         let (dir, _) = try Self.firmware(scratch)
@@ -139,21 +139,21 @@ struct SourceTrustTests {
         let output = scratch.file("early.cpio")
         let arguments = [command, "--all", "--firmware-dir", dir] + (command == "build" ? ["-o", output] : [])
 
-        let refused = try HardeningCLI.run(arguments, in: scratch.path)
+        let refused = InProcess.run(arguments)
         #expect(refused.status == 1)
-        #expect(refused.errorLines.count == 1, "\(refused.stderr)")
-        #expect(refused.errorLines.first?.hasPrefix("early-ucode: error: \(dir)/06-55-04: refusing to read as root:") == true, "\(refused.stderr)")
+        #expect(refused.stderrLines.count == 1, "\(refused.stderr)")
+        #expect(refused.stderrLines.first?.hasPrefix("early-ucode: error: \(dir)/06-55-04: refusing to read as root:") == true, "\(refused.stderr)")
         #expect(refused.stderr.contains("--allow-insecure-sources"))
         #expect(!FileManager.default.fileExists(atPath: output))
 
-        let allowed = try HardeningCLI.run(arguments + ["--allow-insecure-sources"], in: scratch.path)
+        let allowed = InProcess.run(arguments + ["--allow-insecure-sources"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
         if command == "build" { #expect(FileManager.default.fileExists(atPath: output)) }
     }
 
     /// The configuration chooses what goes into the boot path, so it is
     /// held to the same rule; --allow-insecure-sources covers it too.
-    @Test(.enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built"), arguments: ["build", "list"])
+    @Test(arguments: ["build", "list"])
     func configFileIsCheckedToo(_ command: String) throws {
         let scratch = try HostileScratch()
         let (dir, _) = try Self.firmware(scratch)
@@ -162,25 +162,24 @@ struct SourceTrustTests {
         let output = scratch.file("early.cpio")
         let arguments = [command, "--config", config, "--firmware-dir", dir] + (command == "build" ? ["-o", output] : [])
 
-        let refused = try HardeningCLI.run(arguments, in: scratch.path)
+        let refused = InProcess.run(arguments)
         #expect(refused.status == 1)
-        #expect(refused.errorLines == [
+        #expect(refused.stderrLines == [
             "early-ucode: error: \(config): refusing to read as root: it is writable by all users (mode 646); "
                 + "fix with `chmod go-w \(config)`, or pass --allow-insecure-sources",
         ], "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
 
-        let allowed = try HardeningCLI.run(arguments + ["--allow-insecure-sources"], in: scratch.path)
+        let allowed = InProcess.run(arguments + ["--allow-insecure-sources"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
         try HostileFabricate.setMode(config, 0o644)
-        let fixed = try HardeningCLI.run(arguments, in: scratch.path)
+        let fixed = InProcess.run(arguments)
         #expect(fixed.status == 0, "\(fixed.stderr)")
     }
 
     /// `rebuild` writes into /boot from the same sources: same rule, and
     /// the image is left as it was.
-    @Test(.enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built"))
-    func rebuildRefusesInsecureSources() throws {
+    @Test func rebuildRefusesInsecureSources() throws {
         let scratch = try HostileScratch()
         let (dir, file) = try Self.firmware(scratch)
         try HostileFabricate.setMode(file, 0o666)
@@ -195,30 +194,29 @@ struct SourceTrustTests {
         let image = scratch.file("initrd.img")
         let original = newc("init", mode: 0o100755) + newc("TRAILER!!!", mode: 0)
         try HostileFabricate.write(original, to: image)
-        let refused = try HardeningCLI.run(["rebuild", image, "--cpu", "0x50654,0x01", "--firmware-dir", dir], in: scratch.path)
+        let refused = InProcess.run(["rebuild", image, "--cpu", "0x50654,0x01", "--firmware-dir", dir])
         #expect(refused.status == 1)
-        #expect(refused.errorLines.count == 1, "\(refused.stderr)")
-        #expect(refused.errorLines.first?.contains("refusing to read as root") == true, "\(refused.stderr)")
+        #expect(refused.stderrLines.count == 1, "\(refused.stderr)")
+        #expect(refused.stderrLines.first?.contains("refusing to read as root") == true, "\(refused.stderr)")
         #expect(HostileFabricate.read(image) == original)
         #expect(try scratch.contents() == ["initrd.img", "intel-ucode"])
     }
 
     /// `grub` has no source options: its way around is --no-config.
-    @Test(.enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built"))
-    func grubStatusRefusesAnInsecureConfig() throws {
+    @Test func grubStatusRefusesAnInsecureConfig() throws {
         let scratch = try HostileScratch()
         let config = scratch.file("early-ucode.conf")
         try HostileFabricate.write(Array("EARLY_UCODE_XEN=yes\n".utf8), to: config)
         try HostileFabricate.setOwner(config, uid: Self.nobody)
         let grubDir = try scratch.directory("grub.d")
         let arguments = ["grub", "status", "--grub-defaults-dir", grubDir, "--grub-defaults-file", scratch.file("grub")]
-        let refused = try HardeningCLI.run(arguments + ["--config", config], in: scratch.path)
+        let refused = InProcess.run(arguments + ["--config", config])
         #expect(refused.status == 1)
-        #expect(refused.errorLines == [
+        #expect(refused.stderrLines == [
             "early-ucode: error: \(config): refusing to read as root: it is owned by uid 65534, not root; "
                 + "fix with `chown root:root \(config)`, or pass --no-config",
         ], "\(refused.stderr)")
-        let without = try HardeningCLI.run(arguments + ["--no-config"], in: scratch.path)
+        let without = InProcess.run(arguments + ["--no-config"])
         #expect(without.status == 0, "\(without.stderr)")
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 
 /// Inputs that are not regular files: refused at once with one line,
 /// never waited on (a FIFO's open blocked until a writer came).
-@Suite("Special files as inputs", .enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built (swift build)"))
+@Suite("Special files as inputs")
 struct SpecialFileTests {
     enum Input: String, CaseIterable, Sendable {
         case fifo, device, directory
@@ -30,10 +30,10 @@ struct SpecialFileTests {
     func asCpuinfo(_ input: Input) throws {
         let scratch = try HostileScratch()
         let path = try Self.make(input, in: scratch)
-        let outcome = try HardeningCLI.run(["detect", "--cpuinfo", path, "--sysfs", "/nonexistent"], in: scratch.path)
+        let outcome = InProcess.run(["detect", "--cpuinfo", path, "--sysfs", "/nonexistent"])
         #expect(outcome.status == 1)
-        #expect(outcome.errorLines == ["early-ucode: error: \(path): not a regular file"] || input == .directory, "\(outcome.stderr)")
-        #expect(outcome.errorLines.count == 1, "\(outcome.stderr)")
+        #expect(outcome.stderrLines == ["early-ucode: error: \(path): not a regular file"] || input == .directory, "\(outcome.stderr)")
+        #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)")
         #expect(outcome.seconds < 5)
     }
 
@@ -41,9 +41,9 @@ struct SpecialFileTests {
     func asMicrocodeFile(_ input: Input) throws {
         let scratch = try HostileScratch()
         let path = try Self.make(input, in: scratch)
-        let outcome = try HardeningCLI.run(["build", "--all", "-o", scratch.file("out.cpio"), path], in: scratch.path)
+        let outcome = InProcess.run(["build", "--all", "-o", scratch.file("out.cpio"), path])
         #expect(outcome.status == 1)
-        #expect(outcome.errorLines == ["early-ucode: error: \(path): not a regular file"], "\(outcome.stderr)")
+        #expect(outcome.stderrLines == ["early-ucode: error: \(path): not a regular file"], "\(outcome.stderr)")
         #expect(outcome.seconds < 5)
         #expect(!FileManager.default.fileExists(atPath: scratch.file("out.cpio")))
     }
@@ -53,9 +53,9 @@ struct SpecialFileTests {
         let scratch = try HostileScratch()
         let path = try Self.make(input, in: scratch)
         for command in [["inspect", "--cpu", "0x50654,0x01", path], ["rebuild", "--none", path]] {
-            let outcome = try HardeningCLI.run(command, in: scratch.path)
+            let outcome = InProcess.run(command)
             #expect(outcome.status == 1, "\(command[0]): \(outcome.stderr)")
-            #expect(outcome.errorLines.count == 1, "\(command[0]): \(outcome.stderr)")
+            #expect(outcome.stderrLines.count == 1, "\(command[0]): \(outcome.stderr)")
             #expect(outcome.seconds < 5, "\(command[0]) must not wait on \(input)")
         }
     }
@@ -67,7 +67,7 @@ struct SpecialFileTests {
         let dir = try scratch.directory("intel-ucode")
         try HostileFabricate.write(HostileFabricate.intelUpdate(signature: 0x50654), to: dir + "/06-55-04")
         try #require(mkfifo(dir + "/06-55-05", 0o644) == 0)
-        let outcome = try HardeningCLI.run(["build", "--all", "-o", scratch.file("out.cpio"), dir], in: scratch.path)
+        let outcome = InProcess.run(["build", "--all", "-o", scratch.file("out.cpio"), dir])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.seconds < 5)
         #expect(FileManager.default.fileExists(atPath: scratch.file("out.cpio")))

@@ -7,7 +7,7 @@ import Testing
 /// cpuinfo, member names in an image. Control characters in those are
 /// shown escaped, so an input cannot clear the screen, retitle the
 /// terminal or fake an extra line.
-@Suite("Terminal safety", .enabled(if: HardeningCLI.binary != nil, "early-ucode binary not built (swift build)"))
+@Suite("Terminal safety")
 struct TerminalSafetyTests {
     static func hasControl(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0 != "\n" && OneLine.needsEscape($0) }
@@ -17,7 +17,7 @@ struct TerminalSafetyTests {
         let scratch = try HostileScratch()
         let cpuinfo = "processor\t: 0\nvendor_id\t: Genuine\u{1B}]0;owned\u{07}Intel\ncpu family\t: 6\nmodel\t\t: 85\nstepping\t: 4\n\n"
         try HostileFabricate.write(Array(cpuinfo.utf8), to: scratch.file("cpuinfo"))
-        let outcome = try HardeningCLI.run(["detect", "--cpuinfo", scratch.file("cpuinfo"), "--sysfs", "/nonexistent"], in: scratch.path)
+        let outcome = InProcess.run(["detect", "--cpuinfo", scratch.file("cpuinfo"), "--sysfs", "/nonexistent"])
         let text = String(decoding: outcome.stdout, as: UTF8.self)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(!Self.hasControl(text) && !Self.hasControl(outcome.stderr), "\(text.debugDescription)")
@@ -40,7 +40,7 @@ struct TerminalSafetyTests {
         let hostileName = Array("kernel/firmware\u{1B}[2J\nearly-ucode: all fine".utf8)
         let image = newc(hostileName, mode: 0o100644, data: Array("acpi".utf8)) + newc(Array("TRAILER!!!".utf8), mode: 0)
         try HostileFabricate.write(image, to: scratch.file("initrd"))
-        let outcome = try HardeningCLI.run(["inspect", "--cpu", "0x50654,0x01", scratch.file("initrd")], in: scratch.path)
+        let outcome = InProcess.run(["inspect", "--cpu", "0x50654,0x01", scratch.file("initrd")])
         let text = String(decoding: outcome.stdout, as: UTF8.self)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(!Self.hasControl(text) && !Self.hasControl(outcome.stderr), "\(text.debugDescription)")

@@ -164,53 +164,21 @@ enum ImageFixture {
         let directory = try TemporaryDirectory("compress")
         let input = directory.file("in")
         try write(bytes, to: input)
-        let result = try run(path, ["-c", "-q", input])
+        let result = try EarlyUcodeTests.run(path, ["-c", "-q", input])
+        guard result.status == 0 else { throw FixtureError("\(name) -c: exit \(result.status): \(result.stderr)") }
         return result.stdout
     }
 
-    // MARK: Processes and files
+    // MARK: Tools and files
 
     struct FixtureError: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
     }
 
-    struct Output {
-        var status: Int32
-        var stdout: [UInt8]
-        var stderr: String
-        var text: String { String(decoding: stdout, as: UTF8.self) }
-    }
-
-    static func run(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes before waiting, so a full pipe cannot block the child.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: [UInt8](outData), stderr: String(decoding: errData, as: UTF8.self))
-    }
-
     /// A shell pipeline, for tools used the way Debian's hooks use them.
-    static func shell(_ script: String, directory: String) throws -> Output {
-        try run("/bin/sh", ["-c", script], directory: directory)
+    static func shell(_ script: String, directory: String) throws -> ProcessResult {
+        try EarlyUcodeTests.run("/bin/sh", ["-c", script], in: directory)
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {
@@ -260,19 +228,5 @@ enum ImageFixture {
         guard let root = ProcessInfo.processInfo.environment["EARLY_UCODE_FIRMWARE"], !root.isEmpty,
               exists(root + "/intel-ucode") || exists(root + "/amd-ucode") else { return nil }
         return root
-    }
-
-    /// The early-ucode binary built beside the tests, for command-line tests.
-    static var binary: String? {
-        var candidates: [String] = []
-        if let executable = Bundle.main.executablePath {
-            var dir = URL(fileURLWithPath: executable).deletingLastPathComponent()
-            for _ in 0..<3 {
-                candidates.append(dir.appendingPathComponent("early-ucode").path)
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        candidates.append(FileManager.default.currentDirectoryPath + "/.build/debug/early-ucode")
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }

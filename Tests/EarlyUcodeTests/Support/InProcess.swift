@@ -11,6 +11,8 @@ enum InProcess {
         var status: Int32
         var stdout: [UInt8]
         var stderr: String
+        /// How long the command took.
+        var seconds: Double
 
         var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
         /// Non-empty stderr lines.
@@ -24,7 +26,10 @@ enum InProcess {
         let out = CapturedStream(name: "standard output")
         let err = CapturedStream(name: "standard error")
         let context = CommandContext(standardOutput: out, standardError: err, environment: environment, root: root)
+        let started = ContinuousClock.now
         let status = EarlyUcodeCommand.run(arguments, in: context)
-        return Result(status: status, stdout: out.bytes, stderr: err.text)
+        let elapsed = ContinuousClock.now - started
+        return Result(status: status, stdout: out.bytes, stderr: err.text,
+                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 }

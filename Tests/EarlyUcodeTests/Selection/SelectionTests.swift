@@ -368,11 +368,6 @@ struct AMDSelectionTests {
         let selection = Selection(catalog: try makeCatalog(amd: [file]), request: SelectionRequest(scope: .all))
         #expect(selection.amd.count == 1)
         #expect(selection.notes == ["AMD patch 0xa0011d7 is 5632 bytes; Xen 4.17 skips family 0x19 patches over 5568"])
-        #expect(LoaderLimits.amdPatchSizeLimit(.xen, family: 0x17) == 3200)
-        #expect(LoaderLimits.amdPatchSizeLimit(.xen, family: 0x10) == 2048)
-        #expect(LoaderLimits.amdPatchSizeLimit(.xen, family: 0x1a) == 2048)
-        #expect(LoaderLimits.amdPatchSizeLimit(.linux, family: 0x19) == nil)
-        #expect(LoaderLimits.amdPatchSizeLimit(.linux, family: 0x13) == 0)
     }
 
     @Test func tablesThatDisagreeUseTheMappingToTheNewestPatch() throws {

@@ -42,8 +42,10 @@ let package = Package(
         .testTarget(
             name: "EarlyUcodeTests",
             dependencies: ["EarlyUcode", "EarlyUcodeCLI"],
-            // Inputs the tests read from disk, not sources or resources.
-            exclude: ["Corpus"]
+            // Inputs the tests read from disk, not sources or resources; the
+            // golden files are read and (scripts/regenerate-golden) written
+            // in place, so they are not resources either.
+            exclude: ["Corpus", "Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -46,6 +46,42 @@ struct GoldenTests {
         try GoldenFile.check(result.stdout, against: report.file, producedBy: report.commandLine)
     }
 
+    /// docs/json.md's examples are the golden files.
+    @Test func docsExamples() throws {
+        let path = BootFixtures.packageRoot + DocsExamples.docs
+        let docs = try String(contentsOfFile: path, encoding: .utf8)
+        var regenerated = docs
+        for report in GoldenReport.all {
+            guard let range = DocsExamples.region(of: report.file, in: regenerated) else {
+                Issue.record("\(DocsExamples.docs) has no example for \(GoldenFile.display(report.file)): put the lines \(DocsExamples.marker(report.file)) and \(DocsExamples.end) in its section and run \(GoldenFile.regenerateCommand)")
+                continue
+            }
+            if GoldenFile.regenerating {
+                regenerated.replaceSubrange(range, with: DocsExamples.example(report, json: try report.run().stdout))
+                continue
+            }
+            guard let golden = try GoldenFile.read(report.file) else {
+                Issue.record("\(GoldenFile.display(report.file)) is missing: run \(GoldenFile.regenerateCommand)")
+                continue
+            }
+            let expected = DocsExamples.example(report, json: golden)
+            let found = String(regenerated[range])
+            if found != expected {
+                let line = regenerated[..<range.lowerBound].count { $0 == "\n" } + 1
+                Issue.record(Comment(rawValue: "\(DocsExamples.docs):\(line): the example for `\(report.commandLine)` is not \(GoldenFile.display(report.file)): run \(GoldenFile.regenerateCommand)\n"
+                    + LineDiff.unified(expected: Array(expected.utf8), actual: Array(found.utf8),
+                                       expectedName: "from " + GoldenFile.display(report.file), actualName: DocsExamples.docs)))
+            }
+        }
+        for name in DocsExamples.markedFiles(in: docs) where !GoldenReport.all.contains(where: { $0.file == name }) {
+            Issue.record("\(DocsExamples.docs) marks an example as \(GoldenFile.display(name)), which no golden test writes")
+        }
+        if GoldenFile.regenerating && regenerated != docs {
+            try Fabricate.write(regenerated, to: path)
+            print("regenerated the examples in \(DocsExamples.docs)")
+        }
+    }
+
     @Test func diffNamesTheChangedLines() {
         let old = Array("a\nb\nc\nd\ne\nf\ng\nh\n".utf8)
         let new = Array("a\nb\nc\nd\nE\nf\ng\nh\ni\n".utf8)
@@ -66,5 +102,43 @@ struct GoldenTests {
             """)
         #expect(LineDiff.unified(expected: Array("x".utf8), actual: Array("x\n".utf8), expectedName: "old", actualName: "new")
             .hasSuffix("-x\n\\ No newline at end of file\n+x\n"))
+    }
+}
+
+/// The examples in docs/json.md: each is the region from
+/// `<!-- golden: FILE -->` to `<!-- /golden -->`, written from the golden file.
+enum DocsExamples {
+    static let docs = "docs/json.md"
+    static let end = "<!-- /golden -->"
+
+    static func marker(_ file: String) -> String { "<!-- golden: \(GoldenFile.display(file)) -->" }
+
+    /// The example's text, marker to end marker.
+    static func example(_ report: GoldenReport, json: [UInt8]) -> String {
+        let status = report.status == 0 ? "" : " (exit status \(report.status))"
+        return """
+            \(marker(report.file))
+            <details><summary>Example: <code>\(report.commandLine)</code>\(status)</summary>
+
+            ```json
+            \(String(decoding: json, as: UTF8.self))```
+
+            </details>
+            \(end)
+            """
+    }
+
+    static func region(of file: String, in docs: String) -> Range<String.Index>? {
+        guard let start = docs.range(of: marker(file)), let stop = docs.range(of: end, range: start.upperBound..<docs.endIndex) else { return nil }
+        return start.lowerBound..<stop.upperBound
+    }
+
+    /// The golden files the markers name.
+    static func markedFiles(in docs: String) -> [String] {
+        let prefix = "<!-- golden: " + GoldenFile.folder + "/"
+        return docs.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix(prefix), line.hasSuffix(" -->") else { return nil }
+            return String(line.dropFirst(prefix.count).dropLast(4))
+        }
     }
 }

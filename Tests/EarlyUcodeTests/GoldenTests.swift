@@ -37,6 +37,34 @@ struct GoldenReport: Sendable, CustomTestStringConvertible {
     }
 }
 
+/// The real-firmware golden digest: Debian 12's microcode, where
+/// EARLY_UCODE_FIRMWARE names it (CI, scripts/test).
+enum GoldenRealFirmware {
+    static let root: String? = ProcessInfo.processInfo.environment["EARLY_UCODE_FIRMWARE"].flatMap { $0.isEmpty ? nil : $0 }
+    static let packages = "intel-microcode 3.20251111.1~deb12u1 and amd64-microcode 3.20250311.1~deb12u1"
+
+    /// The folder is the shared fixture, whose README names the packages.
+    static let isDebianFixture: Bool = {
+        guard let root, let readme = try? String(contentsOfFile: root + "/README.md", encoding: .utf8) else { return false }
+        return readme.contains("3.20251111.1~deb12u1") && readme.contains("3.20250311.1~deb12u1")
+    }()
+
+    static let file = "real-firmware-build.sha256"
+    static let arguments = ["build", "--no-config", "--cpu", "0x50654", "--cpu", "0xa00f11", "--firmware-dir", "$EARLY_UCODE_FIRMWARE", "-o", "-"]
+
+    /// The golden file: how it was made, then `sha256sum`'s line.
+    static func content(digest: SHA256) -> [UInt8] {
+        Array("""
+            # SHA-256 of the early archive written by
+            #   SOURCE_DATE_EPOCH=\(GoldenWorld.sourceDateEpoch) early-ucode \(arguments.joined(separator: " "))
+            # with EARLY_UCODE_FIRMWARE holding Debian 12's \(packages).
+            # Checked by Tests/EarlyUcodeTests/GoldenTests.swift; scripts/regenerate-golden rewrites it.
+            \(digest.hex)  early-ucode.cpio
+
+            """.utf8)
+    }
+}
+
 @Suite("Golden files")
 struct GoldenTests {
     /// Each `--json` report, byte for byte.
@@ -44,6 +72,35 @@ struct GoldenTests {
     func report(_ report: GoldenReport) throws {
         let result = try report.run()
         try GoldenFile.check(result.stdout, against: report.file, producedBy: report.commandLine)
+    }
+
+    /// The archive `build` writes from the generated inputs, byte for byte.
+    @Test func buildArchive() throws {
+        let world = try GoldenWorld()
+        let arguments = ["build", "--host", "--cpu", "0xa00f11", "-o", "$ROOT/early-ucode.cpio"]
+        let result = world.run(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        let archive = try Fabricate.read(world.file("early-ucode.cpio"))
+        try GoldenFile.check(archive, against: "build.cpio", producedBy: "early-ucode " + arguments.joined(separator: " "))
+        // The size build reports is this file's.
+        #expect(result.stdoutText.contains("wrote $ROOT/early-ucode.cpio: \(archive.count) bytes"))
+    }
+
+    /// `build` for 0x50654 and 0xa00f11 on Debian 12's real microcode: its SHA-256.
+    @Test(.enabled(if: GoldenRealFirmware.root != nil,
+                   "EARLY_UCODE_FIRMWARE is not set: the real-firmware golden digest (Debian 12's microcode) is not checked"),
+          .enabled(if: GoldenRealFirmware.isDebianFixture,
+                   "EARLY_UCODE_FIRMWARE is not the folder of Debian 12's \(GoldenRealFirmware.packages) that the golden digest is for"))
+    func realFirmwareArchiveDigest() throws {
+        let root = try #require(GoldenRealFirmware.root)
+        let arguments = GoldenRealFirmware.arguments.map { $0 == "$EARLY_UCODE_FIRMWARE" ? root : $0 }
+        let result = InProcess.run(arguments, environment: GoldenWorld.environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        // Both members: the Intel update for 06-55-04 and the AMD patch for 0xa00f11.
+        let names = try Newc.walk(result.stdout).members.map(\.name)
+        #expect(names.contains("kernel/x86/microcode/GenuineIntel.bin") && names.contains("kernel/x86/microcode/AuthenticAMD.bin"))
+        try GoldenFile.check(GoldenRealFirmware.content(digest: SHA256(of: result.stdout)), against: GoldenRealFirmware.file,
+                             producedBy: "early-ucode " + arguments.joined(separator: " "))
     }
 
     /// docs/json.md's examples are the golden files.

@@ -16,9 +16,15 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // OpenSSL's libcrypto, for SHA-256 (Support/SHA256.swift).
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(
             name: "EarlyUcode",
-            dependencies: ["CLibArchive"]
+            dependencies: ["CLibArchive", "CLibCrypto"]
         ),
         // The commands, as a library: the executable is a thin main, and the
         // tests run every command in-process against a CommandContext.
@@ -36,8 +42,10 @@ let package = Package(
         .testTarget(
             name: "EarlyUcodeTests",
             dependencies: ["EarlyUcode", "EarlyUcodeCLI"],
-            // Inputs the tests read from disk, not sources or resources.
-            exclude: ["Corpus"]
+            // Inputs the tests read from disk, not sources or resources; the
+            // golden files are read and (scripts/regenerate-golden) written
+            // in place, so they are not resources either.
+            exclude: ["Corpus", "Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -70,21 +70,21 @@ struct Grub: ParsableCommand {
         @Option(help: ArgumentHelp("GRUB's main defaults file (default \(GrubDefaults.defaultFile)).", valueName: "FILE"))
         var grubDefaultsFile: String?
 
+        @Flag(help: "Print the report as one JSON object (see docs/json.md).")
+        var json = false
+
         func run(in context: CommandContext) throws {
             try context.reporting {
                 let config = try settings.load(in: context)
                 let file = location.file(in: context)
                 let text = try file.existing()
                 let defaults = try GrubDefaults.load(file: grubDefaultsFile ?? context.path(GrubDefaults.defaultFile), directory: file.directory)
-                context.out("EARLY_UCODE_XEN=\(config.xen.rawValue) (\(config.path ?? "no configuration file: default"))")
-                if let text, let found = GrubFragment.recognise(Array(text.utf8), path: file.path) {
-                    let state = found.current && GrubFragment.Mode(config.xen) == found.mode ? "current" : "outdated: run 'early-ucode grub enable'"
-                    context.out("\(file.path): present, mode \(found.mode.rawValue), \(state)")
+                let report = GrubStatusReport(config: config, fragment: file, fragmentText: text, defaults: defaults)
+                if json {
+                    try context.json(report)
                 } else {
-                    context.out("\(file.path): absent")
+                    for line in report.lines { context.out(line) }
                 }
-                context.out("update-grub gives Xen's normal entries:   \(defaults.normalCommandLine.words.joined(separator: " "))")
-                context.out("update-grub gives Xen's recovery entries: \(defaults.recoveryCommandLine.words.joined(separator: " "))")
                 for problem in defaults.unreadable { context.warning(problem.description) }
             }
         }

@@ -31,6 +31,9 @@ struct Rebuild: ContextCommand {
     @Flag(help: "Do not keep the replaced file as FILE.bak.")
     var noBackup = false
 
+    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
+    var json = false
+
     func validate() throws {
         if none && (selection.all || selection.host || !selection.cpus.isEmpty || selection.vendor != nil || !selection.exclusions.isEmpty
             || !source.firmwareDirs.isEmpty || !source.paths.isEmpty) {
@@ -54,6 +57,7 @@ struct Rebuild: ContextCommand {
             }
             let built = try source.plan(request, config: config, in: context)
             guard let made = built.archive else {
+                if json { try context.json(RebuildReport(image: image, output: output ?? image, nothingApplies: built)) }
                 for note in built.selection.notes { context.note(note) }
                 context.err("early-ucode: no microcode applies to the selected CPUs; \(image) left unchanged (--none removes early microcode)")
                 return
@@ -63,30 +67,12 @@ struct Rebuild: ContextCommand {
         }
         let result = try ImageRebuild.run(image: image, archive: archive,
                                           options: ImageRebuild.Options(output: output, keepBackup: !noBackup))
-        let target = result.output
-        if !result.changed {
-            context.out("\(target): unchanged: \(result.unchangedReason ?? "nothing to do")")
+        let report = RebuildReport(image: image, result: result, plan: plan)
+        if json {
+            try context.json(report)
         } else {
-            context.out("rebuilt \(target): \(result.size) bytes (was \(result.oldSize))")
-            if let plan {
-                let report = plan.report(output: target, size: result.newArchiveSize)
-                context.out("  new early archive: \(result.newArchiveSize) bytes at offset 0")
-                for member in report.members {
-                    let count = report.updates.filter { ($0.vendor == "intel") == member.name.hasSuffix("GenuineIntel.bin") }.count
-                    context.out("    \(member.name): \(count) update\(count == 1 ? "" : "s"), \(member.size) bytes at offset \(member.dataOffset)")
-                }
-            }
-            for removed in result.removed { context.out("  removed \(removed.name) (was at offset \(removed.offset))") }
-            if result.kept > 0 { context.out("  kept \(result.kept) other early archive\(result.kept == 1 ? "" : "s") byte for byte") }
-            if result.rewritten > 0 { context.out("  rewrote \(result.rewritten) early archive\(result.rewritten == 1 ? " without its" : "s without their") microcode") }
-            if result.dropped > 0 { context.out("  dropped \(result.dropped) early microcode archive\(result.dropped == 1 ? "" : "s")") }
-            switch result.main.kind {
-            case .nothing: context.out("  main archive: none")
-            default: context.out("  main archive: \(result.main.description) (was at \(result.oldMain.offset)), copied byte for byte")
-            }
-            if let backup = result.backup { context.out("  old image kept as \(backup)") }
+            for line in report.lines { context.out(line) }
         }
-        for note in result.notes { context.note(note) }
-        for note in plan?.selection.notes ?? [] { context.note(note) }
+        for note in report.notes { context.note(note) }
     }
 }

@@ -1,4 +1,4 @@
-// The reports of `inspect` (text and --json) and `rebuild`. Field names
+// The report of `inspect` (text and --json). Field names
 // and meanings are documented in docs/json.md; add fields, never rename or
 // remove them.
 
@@ -135,8 +135,8 @@ public struct InspectReport: Encodable, Sendable {
         }
         var peeked: String?
         if case .microcodeInside(let name) = inspection.compressedPeek { peeked = name }
-        main = MainPartReport(kind: image.main.code, offset: image.main.kind == .nothing ? nil : image.main.offset,
-                              compressedMicrocode: peeked)
+        main = MainPartReport(image.main)
+        main.compressedMicrocode = peeked
 
         loads = inspection.predictions.map { entry in
             CPULoadReport(

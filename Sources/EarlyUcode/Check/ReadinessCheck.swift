@@ -27,7 +27,8 @@ public enum ReadinessCheck {
             findings.append(problem(.cpu, error))
         }
         var plan: BuildJob.Plan?
-        let sources = inputs.firmware ?? config.sources
+        // The configured folders, or the system's below the root (a captured tree has its own /lib/firmware).
+        let sources = inputs.firmware ?? config.sources(commandLine: [], systemDefaults: MicrocodeSource.systemDefaults(under: inputs.root))
         if let host {
             let request = SelectionRequest(scope: .cpus(host.targets + config.cpus), exclusions: config.exclusions)
             do {

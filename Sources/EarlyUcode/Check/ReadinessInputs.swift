@@ -26,8 +26,12 @@ public struct ReadinessInputs: Sendable {
     /// Where Xen's log comes from.
     public var xenLog: XenLogSource = .none
 
+    /// The folder the system's paths are under ("/" on a host).
+    public var root: String
+
     /// The system's paths, under `root` (for captured trees and tests).
     public init(root: String = "/") {
+        self.root = root
         func at(_ path: String) -> String {
             root == "/" || root.isEmpty ? path : (root.hasSuffix("/") ? String(root.dropLast()) : root) + path
         }

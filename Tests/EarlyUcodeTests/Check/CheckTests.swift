@@ -54,6 +54,17 @@ struct BootCheckTests {
         #expect(ReadinessCheck.run(root.inputs, images: nil).ready)
     }
 
+    /// Without EARLY_UCODE_FIRMWARE_DIRS, `check --root DIR` compares with
+    /// DIR/lib/firmware, not the host's.
+    @Test func rootedCheckReadsTheRootsFirmware() throws {
+        let root = try readyRoot(running: "0x2006e05", available: 0x2007006)
+        try root.write("etc/default/early-ucode", "")
+        try root.directory.directory("lib/firmware/intel-ucode")
+        try root.write("lib/firmware/intel-ucode/06-55-04", bytes: Fabricate.intelUpdate(revision: 0x2007106, signature: 0x50654, platforms: 0xb7))
+        let cpu = findings(root, .cpu)
+        #expect(cpu.contains { $0.message.contains("older than 0x2007106 available (\(root.path)/lib/firmware/intel-ucode/06-55-04") }, "\(cpu.map(\.message))")
+    }
+
     @Test func newerRunningRevisionFromFirmwareIsFine() throws {
         let root = try readyRoot(running: "0x2007100", available: 0x2007006)
         #expect(findings(root, .cpu).contains { $0.level == .ok && $0.message.contains("newer than the 0x2007006 available") })

@@ -22,14 +22,24 @@ public struct InspectedMember: Sendable {
     }
 }
 
+/// What the loaders take for one CPU.
+public struct CPUPredictions: Sendable {
+    public var cpu: InspectedCPU
+    /// The generic models (Linux 6.1's and Xen 4.17's rules, no binary).
+    public var linux: LoadPrediction
+    public var xen: LoadPrediction
+    /// One per loader binary given, in that order.
+    public var loaders: [LoadPrediction]
+}
+
 /// What `inspect` finds: the image's layout, the microcode in it, and what
 /// each loader would take for each CPU.
 public struct ImageInspection: Sendable {
     public var image: BootImage
     public var members: [InspectedMember]
     public var cpus: [InspectedCPU]
-    /// Per CPU: Linux's and Xen's choice.
-    public var predictions: [(cpu: InspectedCPU, linux: LoadPrediction, xen: LoadPrediction)]
+    /// Per CPU: what each loader takes.
+    public var predictions: [CPUPredictions]
     /// For a compressed main part: whether microcode hides inside it.
     public var compressedPeek: CompressedPeek.Result?
     public var notes: [String]
@@ -38,12 +48,14 @@ public struct ImageInspection: Sendable {
     public static let memberLimit = FileIO.defaultReadLimit
     public static let totalMemberLimit = 4 * FileIO.defaultReadLimit
 
-    public static func inspect(path: String, cpus: [InspectedCPU]) throws(InputError) -> ImageInspection {
+    /// `loaders`: the models of the binaries that will boot (kernels, Xens),
+    /// each predicted for besides the generic Linux and Xen models.
+    public static func inspect(path: String, cpus: [InspectedCPU], loaders: [LoaderModel] = []) throws(InputError) -> ImageInspection {
         let file = try ImageFile(path: path)
-        return try inspect(file, cpus: cpus)
+        return try inspect(file, cpus: cpus, loaders: loaders)
     }
 
-    public static func inspect(_ file: ImageFile, cpus: [InspectedCPU]) throws(InputError) -> ImageInspection {
+    public static func inspect(_ file: ImageFile, cpus: [InspectedCPU], loaders: [LoaderModel] = []) throws(InputError) -> ImageInspection {
         let image = try BootImage.read(file)
         var members: [InspectedMember] = []
         var notes = image.notes
@@ -90,14 +102,26 @@ public struct ImageInspection: Sendable {
             }
         }
 
-        var predictions: [(InspectedCPU, LoadPrediction, LoadPrediction)] = []
+        var predictions: [CPUPredictions] = []
         for cpu in cpus {
-            predictions.append((cpu, predict(.linux, cpu, image, members), predict(.xen, cpu, image, members)))
+            predictions.append(CPUPredictions(
+                cpu: cpu,
+                linux: predict(.generic(.linux), cpu, image, members),
+                xen: predict(.generic(.xen), cpu, image, members),
+                loaders: loaders.map { predict($0, cpu, image, members) }))
         }
         return ImageInspection(image: image, members: members, cpus: cpus, predictions: predictions, compressedPeek: peek, notes: notes)
     }
 
-    static func predict(_ loader: BootLoader, _ cpu: InspectedCPU, _ image: BootImage, _ members: [InspectedMember]) -> LoadPrediction {
+    static func predict(_ model: LoaderModel, _ cpu: InspectedCPU, _ image: BootImage, _ members: [InspectedMember]) -> LoadPrediction {
+        var prediction = predictWithoutBinary(model, cpu, image, members)
+        prediction.version = model.version
+        prediction.binary = model.binary
+        return prediction
+    }
+
+    private static func predictWithoutBinary(_ model: LoaderModel, _ cpu: InspectedCPU, _ image: BootImage, _ members: [InspectedMember]) -> LoadPrediction {
+        let loader = model.loader
         switch image.kind {
         case .empty:
             return LoadPrediction(loader: loader, cpu: cpu, candidate: nil, reason: "the file is empty")
@@ -106,7 +130,7 @@ public struct ImageInspection: Sendable {
                 return LoadPrediction(loader: loader, cpu: cpu, candidate: nil, reason:
                     loader == .linux ? "a bare blob is not a cpio archive: Linux's early loader finds nothing" : "a bare \(vendor.rawValue) blob has nothing for this vendor")
             }
-            var prediction = LoaderModel.predict(loader, cpu: cpu, data: blob.data, base: 0)
+            var prediction = model.predict(cpu: cpu, data: blob.data, base: 0)
             prediction.notes.append("only as ucode=<n> naming this module; ucode=scan finds nothing in a bare blob")
             return prediction
         case .initrd:
@@ -119,7 +143,7 @@ public struct ImageInspection: Sendable {
             if member.member.dataSize == 0 {
                 return LoadPrediction(loader: loader, cpu: cpu, candidate: nil, reason: "\(member.member.name) is empty")
             }
-            return LoaderModel.predict(loader, cpu: cpu, data: used.data, base: used.dataOffset)
+            return model.predict(cpu: cpu, data: used.data, base: used.dataOffset)
         }
     }
 

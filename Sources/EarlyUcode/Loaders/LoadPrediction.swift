@@ -88,6 +88,27 @@ public struct LoadPrediction: Sendable {
     /// Why nothing is taken, or how the candidate was found.
     public var reason: String
     public var notes: [String] = []
+    /// The loader release predicted for (nil: the generic model).
+    public var version: LoaderVersion?
+    /// The binary the prediction is for (a kernel or Xen image).
+    public var binary: String?
+    /// False when the answer depends on something that could not be read
+    /// (the binary, its digest list): then `reason` starts "unknown: ".
+    public var isKnown = true
+    /// The loader finds the candidate but refuses to write it to this CPU
+    /// (Xen's minimum revision): why.
+    public var refusedAtLoad: String?
+
+    public init(loader: BootLoader, cpu: InspectedCPU, candidate: LoadCandidate?, reason: String, notes: [String] = []) {
+        self.loader = loader
+        self.cpu = cpu
+        self.candidate = candidate
+        self.reason = reason
+        self.notes = notes
+    }
+
+    /// "Linux 6.12.117", or "Linux" for the generic model.
+    public var loaderName: String { version.map { "\(loader.name) \($0)" } ?? loader.name }
 
     /// The candidate against the CPU's running revision, in the loader's
     /// own order.
@@ -99,26 +120,12 @@ public struct LoadPrediction: Sendable {
     /// Whether the loader writes the candidate to the CPU: Intel loaders
     /// only go forward; AMD's reload the running patch too.
     public var applies: Bool? {
+        if refusedAtLoad != nil { return false }
         guard let comparison else { return nil }
         switch comparison {
         case .newer: return true
         case .equal: return cpu.vendor == .amd
         case .older: return false
-        }
-    }
-}
-
-/// The selection rules of Linux 6.1's and Xen 4.17's early loaders over the
-/// bytes of the member they found: one file per loader and vendor, their
-/// limits in `LoaderLimits`.
-public enum LoaderModel {
-    /// `data` is the member's data; `base` its offset in the image.
-    public static func predict(_ loader: BootLoader, cpu: InspectedCPU, data: [UInt8], base: Int) -> LoadPrediction {
-        switch (loader, cpu.vendor) {
-        case (.linux, .intel): LinuxIntelLoader.predict(cpu, data[...], base: base)
-        case (.xen, .intel): XenIntelLoader.predict(cpu, data[...], base: base)
-        case (.linux, .amd): LinuxAMDLoader.predict(cpu, data[...], base: base)
-        case (.xen, .amd): XenAMDLoader.predict(cpu, data[...], base: base)
         }
     }
 }

@@ -8,6 +8,8 @@ public enum LoaderLimits {
         /// Patches larger than this are refused.
         public var bytes: Int
         public var source: String
+        /// Only releases with this rule have the row.
+        public var requires: LoaderRule? = nil
     }
 
     /// Xen 4.17 (xen/arch/x86/cpu/microcode/amd.c, `verify_patch_size()`):
@@ -22,6 +24,8 @@ public enum LoaderLimits {
         AMDPatchSize(loader: .xen, family: 0x16, bytes: 3458, source: "Xen 4.17 amd.c F16H_MPB_MAX_SIZE"),
         AMDPatchSize(loader: .xen, family: 0x17, bytes: 3200, source: "Xen 4.17 amd.c F17H_MPB_MAX_SIZE"),
         AMDPatchSize(loader: .xen, family: 0x19, bytes: 5568, source: "Xen 4.17 amd.c F19H_MPB_MAX_SIZE"),
+        AMDPatchSize(loader: .xen, family: 0x1a, bytes: 15296, source: "Xen 4.20 amd.c F1AH_MPB_MAX_SIZE (4.18.5, 4.19.2)",
+                     requires: .xenFamily1AhSize),
         AMDPatchSize(loader: .linux, family: 0x10, bytes: 2048, source: "Linux 6.1 amd.c F1XH_MPB_MAX_SIZE"),
         AMDPatchSize(loader: .linux, family: 0x11, bytes: 2048, source: "Linux 6.1 amd.c F1XH_MPB_MAX_SIZE"),
         AMDPatchSize(loader: .linux, family: 0x12, bytes: 2048, source: "Linux 6.1 amd.c F1XH_MPB_MAX_SIZE"),
@@ -35,9 +39,12 @@ public enum LoaderLimits {
     /// `verify_patch_size()` returns 0 for it), and caps nothing from 0x15.
     public static let linuxUncappedFromFamily = 0x15
 
-    /// The largest patch `loader` takes for `family`; nil when it takes any size.
-    public static func amdPatchSizeLimit(_ loader: BootLoader, family: Int) -> Int? {
-        if let row = amdPatchSizes.first(where: { $0.loader == loader && $0.family == family }) { return row.bytes }
+    /// The largest patch `loader` (following `rules`) takes for `family`;
+    /// nil when it takes any size.
+    public static func amdPatchSizeLimit(_ loader: BootLoader, family: Int, rules: Set<LoaderRule> = []) -> Int? {
+        if let row = amdPatchSizes.first(where: {
+            $0.loader == loader && $0.family == family && ($0.requires.map(rules.contains) ?? true)
+        }) { return row.bytes }
         switch loader {
         case .xen: return xenDefaultAMDPatchSize
         case .linux: return family >= linuxUncappedFromFamily ? nil : 0

@@ -6,7 +6,14 @@
 /// family's size limit (`LoaderLimits`) are skipped; a damaged section
 /// stops the scan, keeping what was found.
 enum XenAMDLoader {
-    static func predict(_ cpu: InspectedCPU, _ data: ArraySlice<UInt8>, base: Int) -> LoadPrediction {
+    /// With `.xenTableWithoutTerminator` the table need not end with the
+    /// zero entry; with `.xenFamily1AhSize` family 1Ah patches may be 15296
+    /// bytes; with `.amdDigestCheck` a patch whose SHA-256 is not listed is
+    /// passed over while choosing (`check_digest()` in
+    /// `cpu_request_microcode()`), so an older listed one can win; with
+    /// `.amdMinimumRevision` the chosen patch is refused at load time on a
+    /// CPU running below its minimum revision (`check_min_rev()`).
+    static func predict(_ cpu: InspectedCPU, _ data: ArraySlice<UInt8>, base: Int, model: LoaderModel) -> LoadPrediction {
         var prediction = LoadPrediction(loader: .xen, cpu: cpu, candidate: nil, reason: "no patch for this CPU")
         guard let family = AMDScan.family(of: cpu, for: &prediction) else { return prediction }
         let scan = AMDScan(data)
@@ -15,6 +22,9 @@ enum XenAMDLoader {
         var position = start
         var equivalenceID: UInt16?
         var best: LoadCandidate?
+        var bestVerdict = LoaderModel.DigestVerdict.notChecked
+        var bestMinimum: (revisionID: UInt16, field: UInt32)?
+        var refused: [(id: UInt32, verdict: LoaderModel.DigestVerdict)] = []
         var stopped: String?
         containers: while position < end {
             guard end - position >= 4, scan.u32(position) == AMDContainer.magic else {
@@ -23,10 +33,13 @@ enum XenAMDLoader {
             }
             let table = position + 4
             guard end - table >= 8, scan.u32(table) == 0, let length = scan.u32(table + 4).map(Int.init),
-                  end - table - 8 >= length, length >= EquivalenceEntry.size, length % EquivalenceEntry.size == 0,
-                  scan.u32(table + 8 + length - EquivalenceEntry.size) == 0
+                  end - table - 8 >= length, length % EquivalenceEntry.size == 0,
+                  model.has(.xenTableWithoutTerminator)
+                    || (length >= EquivalenceEntry.size && scan.u32(table + 8 + length - EquivalenceEntry.size) == 0)
             else {
-                stopped = "stops at offset \(at(table)): \"Bad equivalent cpu table\" (Xen 4.17 needs the all-zero last entry)"
+                stopped = model.has(.xenTableWithoutTerminator)
+                    ? "stops at offset \(at(table)): \"Bad equivalent cpu table\""
+                    : "stops at offset \(at(table)): \"Bad equivalent cpu table\" (Xen 4.17 needs the all-zero last entry)"
                 break
             }
             var named = false
@@ -54,7 +67,7 @@ enum XenAMDLoader {
                 }
                 let patch = position + 8
                 if named, let equivalenceID {
-                    let limit = LoaderLimits.amdPatchSizeLimit(.xen, family: family) ?? Int.max
+                    let limit = LoaderLimits.amdPatchSizeLimit(.xen, family: family, rules: model.rules) ?? Int.max
                     let revisionID = scan.u16(patch + 24) ?? 0
                     if size > limit {
                         if revisionID == equivalenceID {
@@ -62,7 +75,15 @@ enum XenAMDLoader {
                         }
                     } else if revisionID == equivalenceID, let id = scan.u32(patch + 4), let date = scan.u32(patch),
                               best.map({ RevisionOrder.xen.isNewer(id, than: $0.revision) }) ?? true {
-                        best = LoadCandidate(revision: id, date: MicrocodeDate(date), offset: at(position), size: size)
+                        let verdict = model.digestVerdict(cpu: cpu, patchID: id, patch: data[patch..<(patch + size)])
+                        switch verdict {
+                        case .mismatch, .notListed, .unknown:
+                            refused.append((id, verdict))
+                        case .notChecked, .listed:
+                            best = LoadCandidate(revision: id, date: MicrocodeDate(date), offset: at(position), size: size)
+                            bestVerdict = verdict
+                            bestMinimum = scan.u32(patch + 12).map { (revisionID, $0) }
+                        }
                     }
                 }
                 position = patch + size
@@ -76,9 +97,37 @@ enum XenAMDLoader {
         case (_?, let stop?): prediction.reason = "highest matching patch before it " + stop
         case (_?, nil): prediction.reason = "highest matching patch of all containers"
         }
-        if best != nil, (0x17...0x1a).contains(family) {
+        // Patches passed over for their digest: newer than what was taken.
+        let passedOver = refused.filter { refusal in best.map { RevisionOrder.xen.isNewer(refusal.id, than: $0.revision) } ?? true }
+        if best == nil, let first = passedOver.first {
+            prediction.reason = model.refusal(first.verdict, patchID: first.id) + " (\"No suitable patch found\")"
+            prediction.isKnown = first.verdict != .unknown
+        }
+        for refusal in passedOver.dropFirst(best == nil ? 1 : 0) {
+            prediction.notes.append("passes over " + model.refusal(refusal.verdict, patchID: refusal.id))
+        }
+        if best != nil, bestVerdict == .listed { prediction.notes.append("its SHA-256 is in \(model.name)'s list") }
+        if best != nil, model.version == nil, (0x17...0x1a).contains(family) {
             prediction.notes.append("Xen 4.17.6 and later load it only if its SHA-256 is in Xen's list (Entrysign fix)")
         }
+        if let best, model.has(.amdMinimumRevision), let minimum = bestMinimum,
+           let required = XenAMDLoader.minimumRevision(patchID: best.revision, revisionID: minimum.revisionID, field: minimum.field) {
+            if let running = cpu.runningRevision {
+                if running < required {
+                    prediction.refusedAtLoad = "the CPU runs \(Hex.short(running)), below the patch's minimum revision \(Hex.short(required)) (\"below patch min_rev\"): update the firmware (BIOS) first"
+                }
+            } else {
+                prediction.notes.append("loads only on a CPU already running \(Hex.short(required)) or later (the patch's minimum revision)")
+            }
+        }
         return prediction
+    }
+
+    /// Xen amd.c check_min_rev(): from Zen 3 (processor_rev_id 0xa000) the
+    /// patch header's checksum field is a minimum revision when it is
+    /// non-zero and differs from the patch id only in the bottom byte.
+    static func minimumRevision(patchID: UInt32, revisionID: UInt16, field: UInt32) -> UInt32? {
+        guard revisionID >= 0xa000, field != 0, (patchID ^ field) & ~0xff == 0 else { return nil }
+        return field
     }
 }

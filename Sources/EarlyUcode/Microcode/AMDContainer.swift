@@ -43,6 +43,18 @@ public struct AMDPatch: Sendable {
     public var date: MicrocodeDate { MicrocodeDate(dataCode) }
 
     public var family: Int { EquivalenceEntry.family(ofEquivalenceID: processorRevisionID) }
+
+    /// The CPU a Zen patch id is for: Linux's `union zen_patch_rev` (amd.c,
+    /// v6.13) packs revision:8, stepping:4, model:4, reserved:4,
+    /// ext_model:4, ext_fam:8; `ucode_rev_to_cpuid()` turns it back into
+    /// CPUID(1).EAX with base family 0xf.
+    public static func signature(encodedIn patchID: UInt32) -> CPUSignature {
+        let stepping = (patchID >> 8) & 0xf
+        let model = (patchID >> 12) & 0xf
+        let extendedModel = (patchID >> 20) & 0xf
+        let extendedFamily = patchID >> 24
+        return CPUSignature(extendedFamily << 20 | extendedModel << 16 | 0xf << 8 | model << 4 | stepping)
+    }
 }
 
 /// An AMD container: magic, one equivalence table, patch sections. Files

@@ -10,6 +10,10 @@ import Glibc
 /// One malformed input of Corpus/ and what the binary must do with it
 /// (Corpus/MANIFEST.tsv, written by scripts/make-hostile-corpus).
 struct HostileCase: Sendable, CustomTestStringConvertible {
+    /// Seconds a case may take: each finishes in milliseconds; this only
+    /// tells a hang from a busy machine.
+    static let hangBound = 10.0
+
     enum Kind: String, Sendable {
         /// `build --all -o OUT FILE`
         case microcode
@@ -71,8 +75,8 @@ struct HostileCorpusTests {
 
     /// The real binary on each case: a non-zero exit below 128 (no signal),
     /// exactly one `early-ucode: error:` line naming the file and where the
-    /// problem is, nothing on stdout, nothing written or left behind, in
-    /// under a second.
+    /// problem is, nothing on stdout, nothing written or left behind, without
+    /// hanging.
     @Test(arguments: HostileCase.all.filter { $0.kind != .grub && $0.kind != .benignImage })
     func failsCleanly(_ hostile: HostileCase) throws {
         let scratch = try HostileScratch()
@@ -96,7 +100,9 @@ struct HostileCorpusTests {
         #expect(!outcome.signalled, "killed by signal \(outcome.status): \(outcome.stderr)")
         #expect(outcome.status == 1, "exit status \(outcome.status): \(outcome.stderr)")
         #expect(outcome.stdout.isEmpty, "\(String(decoding: outcome.stdout, as: UTF8.self))")
-        #expect(outcome.seconds < 1, "took \(outcome.seconds) s")
+        // A bound that catches a hang or a runaway loop, not a timing target
+        // (scripts/bench measures speed): a loaded CI machine must not fail it.
+        #expect(outcome.seconds < HostileCase.hangBound, "took \(outcome.seconds) s")
         let lines = outcome.stderrLines
         #expect(lines.count == 1, "stderr: \(outcome.stderr)")
         let line = try #require(lines.first)
@@ -141,7 +147,9 @@ struct HostileCorpusTests {
         try HostileFabricate.write(try #require(HostileFabricate.read(HostileCase.directory + "/" + benign.file)), to: input)
         let outcome = try EarlyUcodeBinary.run(["inspect", "--cpu", "0x50654,0x01", input], in: scratch.path)
         #expect(outcome.status == 0 && !outcome.signalled, "\(outcome.stderr)")
-        #expect(outcome.seconds < 1, "took \(outcome.seconds) s")
+        // A bound that catches a hang or a runaway loop, not a timing target
+        // (scripts/bench measures speed): a loaded CI machine must not fail it.
+        #expect(outcome.seconds < HostileCase.hangBound, "took \(outcome.seconds) s")
         var usage = rusage()
         #expect(getrusage(RUSAGE_CHILDREN.rawValue, &usage) == 0)
         // ru_maxrss is in KiB: the largest any child of this test process reached.

@@ -1,7 +1,7 @@
 extension ReadinessCheck {
     // MARK: - GRUB
 
-    static func grub(_ inputs: ReadinessInputs, config: EarlyUcodeConfig) -> ([Finding], [GrubMenuEntry]) {
+    static func grub(_ inputs: ReadinessInputs, config: EarlyUcodeConfig) -> ([Finding], [GrubMenuEntry], GrubDefaults?) {
         var findings: [Finding] = []
         let bootNames = (try? FileIO.entries(of: inputs.bootDirectory)) ?? []
         let xenInstalled = bootNames.contains { $0.hasPrefix("xen-") && $0.hasSuffix(".gz") }
@@ -58,24 +58,24 @@ extension ReadinessCheck {
         // What the current grub.cfg does.
         guard FileIO.kind(inputs.grubCfg) != .missing else {
             if xenInstalled { findings.append(Finding(.warning, .grub, "missing, though Xen is installed: run update-grub", path: inputs.grubCfg)) }
-            return (findings, [])
+            return (findings, [], defaults)
         }
         let cfg: GrubConfig
         do { cfg = try GrubConfig.load(inputs.grubCfg) } catch {
             findings.append(problem(.grub, error))
-            return (findings, [])
+            return (findings, [], defaults)
         }
         let entries = cfg.xenEntries
         if entries.isEmpty {
             if xenInstalled { findings.append(Finding(.warning, .grub, "no Xen entry, though Xen is installed: run update-grub", path: cfg.path)) }
-            return (findings, entries)
+            return (findings, entries, defaults)
         }
         let rerun = defaults.map { $0.normalCommandLine.microcode.isSet } ?? false
             ? "run update-grub" : "run 'early-ucode grub enable', then update-grub"
         for entry in entries {
             findings += xenEntryFindings(entry, path: cfg.path, wantsScan: wantsScan, fix: rerun)
         }
-        return (findings, entries)
+        return (findings, entries, defaults)
     }
 
     /// GRUB 2.04-2.06's script joins every initrd into one `module2` line

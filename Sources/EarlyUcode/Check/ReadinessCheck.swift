@@ -45,7 +45,8 @@ public enum ReadinessCheck {
         }
 
         // GRUB (read before the images: the image inspector wants Xen's entries).
-        let (grubFindings, xenEntries) = grub(inputs, config: config)
+        let (grubFindings, xenEntries, grubDefaults) = grub(inputs, config: config)
+        let bootOptions = grubDefaults.map(BootOptions.init) ?? BootOptions()
 
         // Images.
         let images = initrdImages(in: inputs.bootDirectory)
@@ -62,6 +63,7 @@ public enum ReadinessCheck {
 
         findings += initramfs(inputs, config: config)
         findings += grubFindings
+        findings += bootOptionFindings(bootOptions)
         findings += lateLoading(inputs)
         return ReadinessReport(findings: findings)
     }

@@ -16,6 +16,10 @@ public struct GrubDefaults: Sendable, Equatable {
     public var xen: String = ""
     /// `GRUB_CMDLINE_XEN_DEFAULT`: normal entries only.
     public var xenDefault: String = ""
+    /// `GRUB_CMDLINE_LINUX` (every Linux entry, dom0's under Xen too) and
+    /// `GRUB_CMDLINE_LINUX_DEFAULT` (normal entries only).
+    public var linux: String = ""
+    public var linuxDefault: String = ""
     /// `GRUB_EARLY_INITRD_LINUX_CUSTOM`: more early-initrd names.
     public var earlyInitrdCustom: String = ""
     /// Files read, in order.
@@ -29,6 +33,10 @@ public struct GrubDefaults: Sendable, Equatable {
     public var unreadable: [InputError] = []
 
     public init() {}
+
+    /// The words Linux gets in normal entries (the ones that matter at the
+    /// next boot): `GRUB_CMDLINE_LINUX` then `GRUB_CMDLINE_LINUX_DEFAULT`.
+    public var normalLinuxWords: [String] { XenCommandLine(parsing: linux + " " + linuxDefault).words }
 
     /// The command lines Xen gets from update-grub.
     public var normalCommandLine: XenCommandLine { XenCommandLine(parsing: xen + " " + xenDefault) }
@@ -67,12 +75,14 @@ public struct GrubDefaults: Sendable, Equatable {
                 if assignment.key == "GRUB_CMDLINE_XEN" { result.xenSetAt = "\(path):\(assignment.line)" }
                 if assignment.key == "GRUB_CMDLINE_XEN_DEFAULT" { result.xenDefaultSetAt = "\(path):\(assignment.line)" }
             }
-            for line in parsed.unreadable where line.text.contains("GRUB_CMDLINE_XEN") || line.text.contains("GRUB_EARLY_INITRD") {
+            for line in parsed.unreadable where line.text.contains("GRUB_CMDLINE_") || line.text.contains("GRUB_EARLY_INITRD") {
                 result.unreadable.append(InputError(path: path, line: line.line, .grub(.needsShell(.config(line.problem), text: line.text))))
             }
         }
         result.xen = variables["GRUB_CMDLINE_XEN"] ?? ""
         result.xenDefault = variables["GRUB_CMDLINE_XEN_DEFAULT"] ?? ""
+        result.linux = variables["GRUB_CMDLINE_LINUX"] ?? ""
+        result.linuxDefault = variables["GRUB_CMDLINE_LINUX_DEFAULT"] ?? ""
         result.earlyInitrdCustom = variables["GRUB_EARLY_INITRD_LINUX_CUSTOM"] ?? ""
         return result
     }

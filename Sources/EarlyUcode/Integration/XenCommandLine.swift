@@ -33,6 +33,8 @@ public struct XenCommandLine: Sendable, Equatable {
         public var options: [String] = []
         /// List elements Xen would reject (it ignores them and says `-EINVAL`).
         public var invalid: [String] = []
+        /// `digest-check=<bool>` / `no-digest-check` (4.17.6+): nil when not given (on).
+        public var digestCheck: Bool?
 
         public var isSet: Bool { !options.isEmpty }
     }
@@ -44,7 +46,9 @@ public struct XenCommandLine: Sendable, Equatable {
             for element in word.dropFirst("ucode=".count).split(separator: ",", omittingEmptySubsequences: false) {
                 if let value = Self.boolean(named: "scan", element) {
                     result.scan = value
-                } else if Self.boolean(named: "nmi", element) != nil || Self.boolean(named: "digest-check", element) != nil {
+                } else if let value = Self.boolean(named: "digest-check", element) {
+                    result.digestCheck = value
+                } else if Self.boolean(named: "nmi", element) != nil {
                     continue
                 } else if let index = Self.integer(element) {
                     result.moduleIndex = index

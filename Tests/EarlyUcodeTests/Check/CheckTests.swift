@@ -65,6 +65,27 @@ struct BootCheckTests {
         #expect(cpu.contains { $0.message.contains("older than 0x2007106 available (\(root.path)/lib/firmware/intel-ucode/06-55-04") }, "\(cpu.map(\.message))")
     }
 
+    /// Boot options that change what the loaders take are named, with what they do.
+    @Test func bootOptionsThatChangeTheAnswer() throws {
+        let root = try readyRoot()
+        try root.write("etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet microcode.amd_sha_check=off\"\nGRUB_CMDLINE_LINUX=\"dis_ucode_ldr\"\n")
+        try root.write("etc/default/grub.d/xen.cfg", "GRUB_CMDLINE_XEN=\"dom0_mem=2G ucode=no-digest-check\"\n")
+        let grub = findings(root, .grub)
+        #expect(grub.contains { $0.level == .problem && $0.message.contains("dis_ucode_ldr: Linux's early loader is off") })
+        #expect(grub.contains { $0.level == .warning && $0.message.contains("microcode.amd_sha_check=off: Linux loads AMD Zen patches without checking") })
+        #expect(grub.contains { $0.level == .warning && $0.message.contains("ucode=no-digest-check: Xen loads AMD Zen patches without checking") })
+        let options = BootOptions(try GrubDefaults.load(file: root.directory.file("etc/default/grub"), directory: root.directory.file("etc/default/grub.d")))
+        #expect(options.linux == LoaderOptions(digestCheckOff: true, loaderDisabled: true, disabledBy: "dis_ucode_ldr"))
+        #expect(options.xen.digestCheckOff)
+        // None of them by default.
+        #expect(!findings(try readyRoot(), .grub).contains { $0.message.contains("Entrysign") || $0.message.contains("dis_ucode_ldr") })
+    }
+
+    @Test(arguments: [("ucode=scan,no-digest-check", false), ("ucode=digest-check=0", false), ("ucode=scan", nil), ("ucode=digest-check", true)])
+    func xenDigestCheckOption(_ word: String, _ expected: Bool?) {
+        #expect(XenCommandLine(parsing: word).microcode.digestCheck == expected)
+    }
+
     @Test func newerRunningRevisionFromFirmwareIsFine() throws {
         let root = try readyRoot(running: "0x2007100", available: 0x2007006)
         #expect(findings(root, .cpu).contains { $0.level == .ok && $0.message.contains("newer than the 0x2007006 available") })

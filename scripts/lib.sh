@@ -10,6 +10,7 @@
 #   prog            the script's name, which starts each of its messages
 #   work            the script's temporary folder, once work_dir made it
 #   boot_timeout    seconds per QEMU boot (BOOT_TIMEOUT, default 120)
+#   debian_root     where debian_fetch keeps other Debian releases' packages
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 release_binary=$top/.build/release/early-ucode
@@ -57,6 +58,25 @@ newest() { { ls -d -- "$@" 2>/dev/null || true; } | sort -V | tail -n 1; }
 # everything below it, in sorted order and owned by root, as Debian's
 # hooks write their early archives.
 newc() { (cd "$1" && find "$2" | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0); }
+
+# kernel_version VMLINUZ: the bzImage's version string (header field
+# kernel_version at 0x20e, an offset from 0x200), e.g. "6.12.118+deb13-amd64
+# (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.12.118-1 (...)".
+kernel_version() {
+  local at
+  [ "$(dd if="$1" bs=1 skip=514 count=4 status=none)" = HdrS ] || return 1
+  at=$(od -An -tu2 -j 526 -N 2 "$1" | tr -d ' ')
+  [ -n "$at" ] && [ "$at" -gt 0 ] || return 1
+  dd if="$1" bs=1 skip=$((at + 512)) count=256 status=none | tr '\0' '\n' | head -n 1
+}
+
+# xen_elf XEN OUT: Xen's ELF image (QEMU's -kernel) at OUT, gunzipped when XEN is xen-*.gz.
+xen_elf() {
+  case "$1" in
+    *.gz) zcat -- "$1" > "$2" ;;
+    *) cp -- "$1" "$2" ;;
+  esac
+}
 
 # --- Temporary folder and what runs in the background ------------------------
 
@@ -113,3 +133,192 @@ console_tail() {
     echo "  ($1 is gone; $work holds: $(ls -A "$work" 2>&1))" >&2
   fi
 }
+
+# --- Debian packages of another release, fetched without touching apt ---------
+#
+# debian_fetch SUITE PKG[=VERSION]...: downloads each package of Debian SUITE
+# (bookworm, trixie...) and extracts it (dpkg-deb -x) into
+# $top/.build/debian/SUITE/PKG_VERSION/, printing that folder, one line per
+# PKG, in order. A folder already there is reused (it is renamed into place
+# only once complete), so a second run downloads nothing.
+# debian_newest SUITE ERE: the package of SUITE with the highest version in
+# its name among those whose whole name matches ERE, e.g.
+#   debian_newest trixie 'linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned'
+# debian_apt SUITE COMMAND ARG...: apt-get or apt-cache on SUITE's private
+# configuration (lists as debian_fetch last refreshed them).
+#
+# apt runs on a configuration of its own in $top/.build/debian/SUITE/apt/
+# (APT_CONFIG: lists, cache, an empty dpkg status, no preferences, none of
+# /etc/apt/apt.conf.d, whose hooks would run on an update), with one deb822
+# file naming this machine's own Debian URIs (from /etc/apt/sources.list.d/
+# *.sources and sources.list) for SUITE, SUITE-updates and SUITE-security,
+# components main and non-free-firmware, signed by Debian's archive keyring.
+# The system's sources, lists, cache and status are never read or written.
+# The lists are refreshed when older than DEBIAN_LISTS_MINUTES (default a
+# day); when that fails, older lists are used with a warning. Runs on one
+# suite take turns (a lock in the suite's folder).
+debian_root=$top/.build/debian
+
+# debian_machine_uris: "URI main" and "URI security" lines for the Debian
+# archives this machine's apt sources name for its own release.
+debian_machine_uris() {
+  local codename file
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  [ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
+  {
+    for file in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$file" ] || continue
+      # deb822: paragraphs of "Field: value" (continued on indented lines).
+      awk -v code="$codename" '
+        function flush(   n, m, i, j, u, s) {
+          if (types ~ /(^| )deb( |$)/ && tolower(enabled) != "no") {
+            n = split(uris, u, " "); m = split(suites, s, " ")
+            for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) {
+              if (s[j] == code || s[j] == code "-updates") print u[i], "main"
+              else if (s[j] == code "-security" || s[j] == code "/updates") print u[i], "security"
+            }
+          }
+          types = uris = suites = enabled = ""; field = ""
+        }
+        /^#/ { next }
+        /^[ \t]*$/ { flush(); next }
+        /^[ \t]/ { if (field == "uris") uris = uris " " $0; else if (field == "suites") suites = suites " " $0; next }
+        {
+          field = tolower($0); sub(/:.*/, "", field)
+          value = $0; sub(/^[^:]*:[ \t]*/, "", value)
+          if (field == "types") types = value
+          else if (field == "uris") uris = value
+          else if (field == "suites") suites = value
+          else if (field == "enabled") enabled = value
+        }
+        END { flush() }' "$file"
+    done
+    for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+      [ -f "$file" ] || continue
+      # One-line style: deb [options] URI SUITE COMPONENT...
+      sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$file" | awk -v code="$codename" '
+        $1 == "deb" && NF >= 3 {
+          if ($3 == code || $3 == code "-updates") print $2, "main"
+          else if ($3 == code "-security" || $3 == code "/updates") print $2, "security"
+        }'
+    done
+  } | sed 's#/*  *# #' | LC_ALL=C sort -u
+}
+
+# debian_config SUITE: writes SUITE's private apt configuration (unchanged
+# files are left alone) and names its folder in $debian_apt_dir.
+debian_config() {
+  local suite=$1 dir uris main security conf
+  dir=$debian_root/$suite/apt
+  mkdir -p "$dir/sources" "$dir/apt.conf.d" "$dir/preferences.d" "$dir/lists/partial" "$dir/cache/archives/partial"
+  uris=$(debian_machine_uris)
+  main=$(awk '$2 == "main" { print $1 }' <<< "$uris" | tr '\n' ' ')
+  security=$(awk '$2 == "security" { print $1 }' <<< "$uris" | tr '\n' ' ')
+  [ -n "$main" ] || die "no Debian archive for this release in /etc/apt/sources.list{,.d/*} to fetch $suite from"
+  conf=$(printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main non-free-firmware\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "${main% }" "$suite" "$suite")
+  [ -z "$security" ] || conf+=$(printf '\n\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main non-free-firmware\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "${security% }" "$suite")
+  debian_write "$dir/sources/debian.sources" "$conf"
+  debian_write "$dir/apt.conf" "$(cat <<CONF
+// early-ucode's private apt configuration for Debian $suite (scripts/lib.sh).
+Dir::Etc::Main "/dev/null";
+Dir::Etc::Parts "$dir/apt.conf.d";
+Dir::Etc::SourceList "/dev/null";
+Dir::Etc::SourceParts "$dir/sources";
+Dir::Etc::Preferences "/dev/null";
+Dir::Etc::PreferencesParts "$dir/preferences.d";
+Dir::State::Lists "$dir/lists";
+Dir::State::status "/dev/null";
+Dir::Cache "$dir/cache";
+CONF
+)"
+  debian_apt_dir=$dir
+}
+
+# debian_write FILE TEXT: FILE holds TEXT (replaced by rename, only when it differs).
+debian_write() {
+  if [ "$(cat "$1" 2>/dev/null)" != "$2" ]; then
+    printf '%s\n' "$2" > "$1.tmp" && mv -f "$1.tmp" "$1"
+  fi
+}
+
+debian_apt() {
+  local suite=$1
+  shift
+  debian_config "$suite"
+  APT_CONFIG=$debian_apt_dir/apt.conf "$@"
+}
+
+# debian_update SUITE (with the suite's lock held): refreshes stale lists.
+debian_update() {
+  local suite=$1 dir stamp
+  debian_config "$suite"
+  dir=$debian_apt_dir
+  stamp=$dir/lists/.updated
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$dir/sources/debian.sources" ] \
+    && [ -n "$(find "$stamp" -mmin "-${DEBIAN_LISTS_MINUTES:-1440}")" ]; then
+    return 0
+  fi
+  say "refreshing the package lists of Debian $suite (private, in $dir)"
+  if APT_CONFIG=$dir/apt.conf apt-get -q -q update > "$dir/update.log" 2>&1; then
+    touch "$stamp"
+  elif [ -f "$stamp" ]; then
+    say "warning: apt-get update for $suite failed; using the lists of $(date -r "$stamp" '+%F %R'):"
+    tail -n 3 "$dir/update.log" >&2
+  else
+    tail -n 10 "$dir/update.log" >&2
+    die "apt-get update for Debian $suite failed (log: $dir/update.log)"
+  fi
+}
+
+# debian_lock SUITE: holds the suite's lock until the (sub)shell ends.
+debian_lock() {
+  mkdir -p "$debian_root/$1"
+  exec {debian_lock_fd}> "$debian_root/$1/.lock"
+  flock "$debian_lock_fd"
+}
+
+debian_newest() (
+  local suite=$1 ere=$2 name
+  debian_lock "$suite"
+  debian_update "$suite"
+  name=$(APT_CONFIG=$debian_apt_dir/apt.conf apt-cache pkgnames | grep -x -E -- "$ere" | sort -V | tail -n 1)
+  [ -n "$name" ] || die "no package in Debian $suite matches $ere"
+  echo "$name"
+)
+
+debian_fetch() (
+  local suite=$1 spec name version dest tmp deb
+  shift
+  need apt-get apt
+  need dpkg-deb dpkg
+  debian_lock "$suite"
+  debian_update "$suite"
+  # What a run that was killed left (the lock is ours).
+  rm -rf -- "$debian_root/$suite"/.tmp.*
+  for spec in "$@"; do
+    name=${spec%%=*}
+    if [ "$spec" != "$name" ]; then
+      version=${spec#*=}
+    else
+      version=$(APT_CONFIG=$debian_apt_dir/apt.conf apt-cache show --no-all-versions -- "$name" 2>/dev/null \
+        | sed -n 's/^Version: //p' | head -n 1)
+      [ -n "$version" ] || die "no package $name in Debian $suite"
+    fi
+    dest=$debian_root/$suite/${name}_${version//:/%3a}
+    if [ ! -d "$dest" ]; then
+      tmp=$(mktemp -d "$debian_root/$suite/.tmp.XXXXXX")
+      mkdir "$tmp/deb" "$tmp/root"
+      # apt downloads as _apt when it can write the folder.
+      if id _apt > /dev/null 2>&1; then chown _apt "$tmp/deb"; fi
+      (cd "$tmp/deb" && APT_CONFIG=$debian_apt_dir/apt.conf apt-get -q -q download -- "$name=$version") > "$tmp/download.log" 2>&1 \
+        || { cat "$tmp/download.log" >&2; rm -rf -- "$tmp"; die "apt-get download $name=$version ($suite) failed"; }
+      for deb in "$tmp/deb"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+      mv -T "$tmp/root" "$dest"
+      rm -rf -- "$tmp"
+      say "fetched $name $version (Debian $suite) into $dest"
+    fi
+    echo "$dest"
+  done
+)

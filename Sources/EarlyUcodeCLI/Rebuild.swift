@@ -8,7 +8,8 @@ struct Rebuild: ContextCommand {
         discussion: """
             Writes a new early microcode archive (selected as build selects) at the front of IMAGE. \
             Other early archives (ACPI tables, firmware) stay; microcode members in them are removed so \
-            nothing is shadowed; the main archive is copied byte for byte. With --none the early \
+            nothing is shadowed; everything after the early part (the main archive, and on Debian 13 the \
+            uncompressed cpio of compressed modules before it) is copied byte for byte. With --none the early \
             microcode is only removed. IMAGE.tmp is written under a lock (.IMAGE.lock), read back and \
             checked, synced, and renamed over IMAGE; the old image is kept as IMAGE.bak. An image whose \
             front is not understood (truncated cpio, compressed early part, a bare blob) is refused and \
@@ -80,9 +81,15 @@ struct Rebuild: ContextCommand {
             if result.kept > 0 { context.out("  kept \(result.kept) other early archive\(result.kept == 1 ? "" : "s") byte for byte") }
             if result.rewritten > 0 { context.out("  rewrote \(result.rewritten) early archive\(result.rewritten == 1 ? " without its" : "s without their") microcode") }
             if result.dropped > 0 { context.out("  dropped \(result.dropped) early microcode archive\(result.dropped == 1 ? "" : "s")") }
-            switch result.main.kind {
-            case .nothing: context.out("  main archive: none")
-            default: context.out("  main archive: \(result.main.description) (was at \(result.oldMain.offset)), copied byte for byte")
+            switch result.parts.count {
+            case 0: context.out("  main archive: none")
+            case 1: context.out("  main archive: \(result.main.description) (was at \(result.oldMain.offset)), copied byte for byte")
+            default:
+                // Debian 13: an uncompressed cpio of compressed modules and firmware, then the compressed main archive.
+                context.out("  after the early part, \(result.parts.count) parts copied byte for byte:")
+                for (part, old) in zip(result.parts, result.oldParts) {
+                    context.out("    \(part.description) (was at \(old.offset)), \(part.size) bytes")
+                }
             }
             if let backup = result.backup { context.out("  old image kept as \(backup)") }
         }

@@ -8,7 +8,8 @@ struct Inspect: ContextCommand {
             Walks the uncompressed front of IMAGE as Linux's early loader and Xen's ucode=scan do, \
             and stops where it ends: a compressed main archive is never decompressed (only its first \
             names are looked at). Shows each early archive, each microcode member and the updates in \
-            it, members the loaders never use, and what follows. For each CPU (default: this host's) \
+            it, members the loaders never use, and what follows (each part in turn: on Debian 13 an \
+            uncompressed cpio of compressed modules and firmware, then the compressed main archive). For each CPU (default: this host's) \
             it shows the update Linux 6.1 and Xen 4.17 would take, and for this host's CPUs how that \
             compares with the running revision. IMAGE may also be a microcode cpio or a bare vendor \
             file. Exits 1, after the report, when a microcode member is malformed.

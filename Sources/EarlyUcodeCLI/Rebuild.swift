@@ -8,7 +8,8 @@ struct Rebuild: ContextCommand {
         discussion: """
             Writes a new early microcode archive (selected as build selects) at the front of IMAGE. \
             Other early archives (ACPI tables, firmware) stay; microcode members in them are removed so \
-            nothing is shadowed; the main archive is copied byte for byte. With --none the early \
+            nothing is shadowed; everything after the early part (the main archive, and on Debian 13 the \
+            uncompressed cpio of compressed modules before it) is copied byte for byte. With --none the early \
             microcode is only removed. IMAGE.tmp is written under a lock (.IMAGE.lock), read back and \
             checked, synced, and renamed over IMAGE; the old image is kept as IMAGE.bak. An image whose \
             front is not understood (truncated cpio, compressed early part, a bare blob) is refused and \

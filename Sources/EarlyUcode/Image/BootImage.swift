@@ -51,6 +51,39 @@ public struct MainPart: Sendable, Equatable {
     }
 }
 
+/// One part after the early archives. The kernel's unpacker
+/// (init/initramfs.c) reads them in turn: uncompressed cpio archives, zero
+/// padding between them, then a compressed archive, which runs to the end
+/// of the file as far as this tool can tell (it is never decompressed, so
+/// anything concatenated after it inside, such as initramfs-tools'
+/// `catenate_cpiogz` overlays, counts as part of it).
+///
+/// initramfs-tools 0.148 (Debian 13; read in 0.148.4's mkinitramfs) writes
+/// two: after the early cpio, an uncompressed newc cpio (GNU cpio) of the
+/// files that are compressed already (`*.xz`, `*.zst`: kernel modules and
+/// firmware, with their folders), then the `$COMPRESS`ed main archive.
+public struct TailPart: Sendable, Equatable {
+    public var offset: Int
+    /// `.uncompressedCPIO` or `.compressed`; never `.nothing`.
+    public var kind: MainPart.Kind
+    /// A cpio archive: up to and including its trailer. A compressed
+    /// archive: to the end of the file.
+    public var size: Int
+    /// A cpio archive's members, the trailer excluded; nil for a compressed one.
+    public var memberCount: Int?
+
+    public var end: Int { offset + size }
+    public var asMain: MainPart { MainPart(offset: offset, kind: kind) }
+    public var description: String { asMain.description }
+
+    /// The same part `delta` bytes further on (as `rebuild` moves it).
+    public func moved(by delta: Int) -> TailPart {
+        var part = self
+        part.offset += delta
+        return part
+    }
+}
+
 /// A member the early loaders look at: a regular file named
 /// `kernel/x86/microcode/<Vendor>.bin...`.
 public struct MicrocodeMember: Sendable, Equatable {
@@ -85,13 +118,40 @@ public struct BootImage: Sendable {
     /// How many of the walk's archives, from the first, are early archives:
     /// only `kernel/...` (and dracut's `early_cpio` marker) inside.
     public var earlyArchiveCount: Int
+    /// The first part after the early archives (what `parts` begins with),
+    /// or `.nothing`.
     public var main: MainPart
+    /// Every part after the early archives, in image order: the non-early
+    /// uncompressed cpio archives, then the compressed archive if there is
+    /// one. Empty when nothing (or only zero padding) follows.
+    public var parts: [TailPart]
     /// Every member the loaders might take, in image order.
     public var microcode: [MicrocodeMember]
     /// Things the loaders ignore that a person might expect them to use.
     public var notes: [String]
 
     public var earlyArchives: ArraySlice<CPIOArchive> { walk.archives.prefix(earlyArchiveCount) }
+    /// The uncompressed cpio archives after the early part.
+    public var laterArchives: ArraySlice<CPIOArchive> { walk.archives.dropFirst(earlyArchiveCount) }
+    /// The compressed archive the parts end with, if any.
+    public var compressedPart: TailPart? {
+        guard let last = parts.last, case .compressed = last.kind else { return nil }
+        return last
+    }
+
+    /// The walked archive a cpio part is (a binary search: a hostile image
+    /// may hold many thousands of small archives).
+    public func archive(of part: TailPart) -> CPIOArchive? {
+        guard part.kind == .uncompressedCPIO else { return nil }
+        let archives = laterArchives
+        var low = archives.startIndex
+        var high = archives.endIndex
+        while low < high {
+            let middle = low + (high - low) / 2
+            if archives[middle].offset < part.offset { low = middle + 1 } else { high = middle }
+        }
+        return low < archives.endIndex && archives[low].offset == part.offset ? archives[low] : nil
+    }
     /// Where the early part ends: after the last early archive.
     public var earlyEnd: Int { earlyArchives.last?.end ?? 0 }
 
@@ -105,7 +165,7 @@ public struct BootImage: Sendable {
     public static func read(_ image: ImageFile) throws(InputError) -> BootImage {
         if image.size == 0 {
             return BootImage(path: image.path, size: 0, kind: .empty, walk: CPIOWalk(archives: [], stop: 0, imageSize: 0),
-                             earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), microcode: [], notes: [])
+                             earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), parts: [], microcode: [], notes: [])
         }
         let walk = try EarlyCPIOWalker.walk(image)
         let earlyCount = walk.archives.prefix { isEarlyArchive($0) }.count
@@ -121,7 +181,7 @@ public struct BootImage: Sendable {
                 trailing = MainPart(offset: next, kind: .compressed(compression))
             } else if walk.archives.isEmpty && next == 0, let vendor = bareBlobVendor(head) {
                 return BootImage(path: image.path, size: image.size, kind: .bareBlob(vendor), walk: walk,
-                                 earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), microcode: [], notes: [])
+                                 earlyArchiveCount: 0, main: MainPart(offset: 0, kind: .nothing), parts: [], microcode: [], notes: [])
             } else if (EarlyCPIOWalker.isMagic(head) || head.starts(with: "0707".utf8)), next % 4 == 0,
                       image.size - next <= CPIO.headerSize {
                 // Aligned, but the walk stopped because too few bytes were left
@@ -134,9 +194,14 @@ public struct BootImage: Sendable {
                 throw InputError(path: image.path, offset: next, .image(.unrecognisedData(atStart: walk.archives.isEmpty, bytes: shown)))
             }
         }
-        let main = earlyCount < walk.archives.count
-            ? MainPart(offset: walk.archives[earlyCount].offset, kind: .uncompressedCPIO)
-            : trailing
+        // Every walked archive after the first non-early one is unpacked as a part of its own, then the compressed one.
+        var parts = walk.archives.dropFirst(earlyCount).map { archive in
+            TailPart(offset: archive.offset, kind: .uncompressedCPIO, size: archive.size, memberCount: archive.members.count)
+        }
+        if case .compressed = trailing.kind {
+            parts.append(TailPart(offset: trailing.offset, kind: trailing.kind, size: image.size - trailing.offset, memberCount: nil))
+        }
+        let main = parts.first?.asMain ?? trailing
 
         // First regular file per vendor wins; every later one is shadowed.
         var microcode: [MicrocodeMember] = []
@@ -160,7 +225,7 @@ public struct BootImage: Sendable {
             }
         }
         return BootImage(path: image.path, size: image.size, kind: .initrd, walk: walk, earlyArchiveCount: earlyCount,
-                         main: main, microcode: microcode, notes: notes)
+                         main: main, parts: parts, microcode: microcode, notes: notes)
     }
 
     /// An early archive holds only what the early boot path reads

@@ -40,7 +40,7 @@ public struct ImageInspection: Sendable {
     public var cpus: [InspectedCPU]
     /// Per CPU: what each loader takes.
     public var predictions: [CPUPredictions]
-    /// For a compressed main part: whether microcode hides inside it.
+    /// For the compressed part (`image.compressedPart`): whether microcode hides inside it.
     public var compressedPeek: CompressedPeek.Result?
     public var notes: [String]
 
@@ -93,12 +93,13 @@ public struct ImageInspection: Sendable {
             }
         }
 
+        // The compressed part, whether it comes first or after uncompressed cpio archives (Debian 13).
         var peek: CompressedPeek.Result?
-        if case .compressed = image.main.kind {
-            let result = CompressedPeek.peek(file, at: image.main.offset)
+        if let compressed = image.compressedPart {
+            let result = CompressedPeek.peek(file, at: compressed.offset)
             peek = result
             if case .microcodeInside(let name) = result {
-                notes.append("the compressed archive at offset \(image.main.offset) holds \(name): compressed, no early loader reads it")
+                notes.append("the compressed archive at offset \(compressed.offset) holds \(name): compressed, no early loader reads it")
             }
         }
 

@@ -4,8 +4,9 @@ import Glibc
 
 /// Replaces the early microcode of an initrd: a new early archive first,
 /// the other early archives (ACPI tables, firmware) kept, microcode taken
-/// out of them so nothing is shadowed, and everything from the main archive
-/// on copied byte for byte.
+/// out of them so nothing is shadowed, and everything from the first part
+/// after the early archives on (every uncompressed cpio that is not early,
+/// the compressed archive) copied byte for byte.
 ///
 /// The image is read under the output's lock, the result is written to
 /// `OUT.tmp`, read back and compared with what was meant, synced, and only
@@ -41,6 +42,9 @@ public enum ImageRebuild {
         public var dropped: Int
         public var oldMain: MainPart
         public var main: MainPart
+        /// Every part after the early archives, before and after (moved, byte for byte).
+        public var oldParts: [TailPart]
+        public var parts: [TailPart]
         /// The backup of the replaced file, when one was kept.
         public var backup: String?
         public var notes: [String]
@@ -80,7 +84,8 @@ public enum ImageRebuild {
                                   kept: actions.filter { $0 == .keep }.count,
                                   rewritten: actions.filter { if case .rewrite = $0 { true } else { false } }.count,
                                   dropped: actions.filter { $0 == .drop }.count,
-                                  oldMain: image.main, main: image.main, backup: nil, notes: notes)
+                                  oldMain: image.main, main: image.main, oldParts: image.parts, parts: image.parts,
+                                  backup: nil, notes: notes)
                 if inPlace && archive == nil && removed.isEmpty && base.dropped == 0 && base.rewritten == 0 {
                     base.unchangedReason = "no early microcode in the image: nothing to remove"
                     throw Unchanged(result: base)
@@ -95,6 +100,7 @@ public enum ImageRebuild {
 
                 var written = try layout.write(from: file, to: &sink)
                 written.main = MainPart(offset: written.restOffset, kind: image.main.kind)
+                written.parts = image.parts.map { $0.moved(by: written.restOffset - layout.restStart) }
                 try verify(sink.path, layout: layout, written: written, source: file, image: image, placements: placements)
                 // A tool that replaced or rewrote the image meanwhile must not be overwritten with the old contents.
                 guard file.isUnchangedOnDisk else {
@@ -103,6 +109,7 @@ public enum ImageRebuild {
                 base.changed = true
                 base.size = written.size
                 base.main = written.main
+                base.parts = written.parts
                 result = base
             }
         } catch let unchanged as Unchanged {

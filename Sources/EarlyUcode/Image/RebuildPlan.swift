@@ -22,12 +22,12 @@ extension ImageRebuild {
             break
         }
         var notes: [String] = []
-        if case .compressed(let compression) = image.main.kind {
-            switch CompressedPeek.peek(file, at: image.main.offset) {
+        if let part = image.compressedPart, case .compressed(let compression) = part.kind {
+            switch CompressedPeek.peek(file, at: part.offset) {
             case .microcodeInside(let name):
-                throw InputError(path: image.path, offset: image.main.offset, .image(.compressedEarlyPart(compression, member: name)))
+                throw InputError(path: image.path, offset: part.offset, .image(.compressedEarlyPart(compression, member: name)))
             case .unreadable(let why):
-                notes.append("the \(compression.rawValue) archive at offset \(image.main.offset) could not be looked into (\(why)); it is kept byte for byte")
+                notes.append("the \(compression.rawValue) archive at offset \(part.offset) could not be looked into (\(why)); it is kept byte for byte")
             case .mainArchive:
                 break
             }

@@ -36,6 +36,8 @@ extension ImageRebuild {
             var segmentOffsets: [Int]
             var restOffset: Int
             var main = MainPart(offset: 0, kind: .nothing)
+            /// The old image's parts where they now are.
+            var parts: [TailPart] = []
         }
 
         func write(from file: ImageFile, to sink: inout DescriptorSink) throws -> Written {

@@ -63,6 +63,79 @@ public struct MainPartReport: Encodable, Sendable, Equatable {
     public var compressedMicrocode: String?
 }
 
+/// One part after the early archives, in image order: the uncompressed cpio
+/// archives that are not early (on Debian 13, initramfs-tools 0.148's cpio
+/// of already-compressed modules and firmware), then a compressed archive.
+public struct PartReport: Encodable, Sendable, Equatable {
+    /// uncompressed-cpio, or gzip, bzip2, lzma, xz, lzo, lz4, zstd.
+    public var kind: String
+    public var offset: Int
+    /// A cpio: up to and including its trailer. Compressed: to the end of the file.
+    public var size: Int
+    // An uncompressed cpio only:
+    /// Its members, the trailer excluded.
+    public var members: Int?
+    public var files: Int?
+    public var directories: Int?
+    /// Regular files named `*.ko`, `*.ko.xz`, `*.ko.zst`, `*.ko.gz`.
+    public var kernelModules: Int?
+    /// Other regular files under `lib/firmware/` or `usr/lib/firmware/`.
+    public var firmwareFiles: Int?
+    /// The first few regular files' names.
+    public var firstNames: [String]?
+    // A compressed archive only:
+    /// A microcode member among its first names (no early loader reads it).
+    public var compressedMicrocode: String?
+
+    static let namesShown = 3
+    static let moduleSuffixes = [".ko", ".ko.xz", ".ko.zst", ".ko.gz"]
+
+    init(_ part: TailPart, in image: BootImage, peek: CompressedPeek.Result?) {
+        kind = part.asMain.code
+        offset = part.offset
+        size = part.size
+        if let archive = image.archive(of: part) {
+            let regular = archive.members.filter(\.isRegularFile)
+            let names = regular.map { String(decoding: BootImage.strippingDotSlash($0.nameBytes), as: UTF8.self) }
+            members = archive.members.count
+            files = regular.count
+            directories = archive.members.filter(\.isDirectory).count
+            let modules = names.filter { name in Self.moduleSuffixes.contains { name.hasSuffix($0) } }
+            kernelModules = modules.count
+            firmwareFiles = names.filter { name in
+                (name.hasPrefix("lib/firmware/") || name.hasPrefix("usr/lib/firmware/")) && !Self.moduleSuffixes.contains { name.hasSuffix($0) }
+            }.count
+            firstNames = regular.prefix(Self.namesShown).map(\.name)
+        } else if case .microcodeInside(let name) = peek {
+            compressedMicrocode = name
+        }
+    }
+
+    /// `uncompressed cpio at offset 1536: 7168 bytes, 14 members (2 kernel modules, 1 firmware file, 11 folders)`
+    var line: String { title + ": " + (details ?? "") }
+
+    /// `zstd at offset 8704`
+    var title: String {
+        kind == "uncompressed-cpio" ? "uncompressed cpio at offset \(offset)" : "\(kind) at offset \(offset)"
+    }
+
+    /// `7168 bytes, 14 members (...)`; for a compressed archive `812 bytes to the end`.
+    var details: String? {
+        guard let members else { return "\(size) bytes to the end" }
+        let text = "\(size) bytes, \(members) member\(members == 1 ? "" : "s")"
+        var counts: [String] = []
+        func count(_ value: Int?, _ one: String, _ many: String) {
+            if let value, value > 0 { counts.append("\(value) \(value == 1 ? one : many)") }
+        }
+        count(kernelModules, "kernel module", "kernel modules")
+        count(firmwareFiles, "firmware file", "firmware files")
+        count((files ?? 0) - (kernelModules ?? 0) - (firmwareFiles ?? 0), "other file", "other files")
+        count(directories, "folder", "folders")
+        count(members - (files ?? 0) - (directories ?? 0), "other member", "other members")
+        return counts.isEmpty ? text : text + " (" + counts.joined(separator: ", ") + ")"
+    }
+}
+
 public struct LoaderReport: Encodable, Sendable, Equatable {
     /// The revision the loader takes; absent when it takes nothing.
     public var revision: String?
@@ -118,6 +191,8 @@ public struct InspectReport: Encodable, Sendable {
     public var earlyArchives: [ArchiveReport]
     public var microcode: [MicrocodeMemberReport]
     public var main: MainPartReport
+    /// Every part after the early archives (`main` is the first of them).
+    public var parts: [PartReport]
     public var loads: [CPULoadReport]
     public var notes: [String]
 
@@ -135,8 +210,10 @@ public struct InspectReport: Encodable, Sendable {
         }
         var peeked: String?
         if case .microcodeInside(let name) = inspection.compressedPeek { peeked = name }
+        // As before: the compressed archive's peek, when it is the first part.
         main = MainPartReport(image.main)
-        main.compressedMicrocode = peeked
+        main.compressedMicrocode = image.compressedPart?.offset == image.main.offset ? peeked : nil
+        parts = image.parts.map { PartReport($0, in: image, peek: inspection.compressedPeek) }
 
         loads = inspection.predictions.map { entry in
             CPULoadReport(
@@ -230,17 +307,23 @@ public struct InspectReport: Encodable, Sendable {
             }
         }
         for member in microcode where !member.early {
-            if member.offset == nil {
-                out += memberLines(member)
-            } else {
-                out.append("in the uncompressed main archive:")
-                out += memberLines(member)
+            if let offset = member.offset {
+                out.append("in the uncompressed cpio at offset \(part(containing: offset)?.offset ?? offset) (not an early archive):")
             }
+            out += memberLines(member)
         }
         if kind == "initrd" {
-            var text = "main archive: \(main.kind == "nothing" ? "nothing" : main.kind == "uncompressed-cpio" ? "uncompressed cpio" : main.kind)"
-            if let offset = main.offset { text += " at offset \(offset)" }
-            out.append(text)
+            // Both header lines end with the first part's offset (scripts/image-boot-test reads it).
+            switch parts.count {
+            case 0: out.append("main archive: nothing")
+            case 1:
+                out.append("main archive: \(parts[0].title)")
+                if let details = parts[0].details, parts[0].members != nil { out.append("  " + details) }
+            default:
+                // Debian 13 (initramfs-tools 0.148): the cpio of compressed modules and firmware, then the main archive.
+                out.append("after the early part: \(parts.count) parts, unpacked in turn, from offset \(parts[0].offset)")
+                for part in parts { out.append("  " + part.line) }
+            }
         }
         for load in loads {
             var head = "cpu \(load.signature)"
@@ -254,6 +337,19 @@ public struct InspectReport: Encodable, Sendable {
             for note in load.xen.notes { out.append("         note: " + note) }
         }
         return out
+    }
+
+    /// The part an image offset lies in (parts are in offset order).
+    func part(containing offset: Int) -> PartReport? {
+        var low = 0
+        var high = parts.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if parts[middle].offset <= offset { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return nil }
+        let part = parts[low - 1]
+        return offset < part.offset + part.size ? part : nil
     }
 
     func memberLines(_ member: MicrocodeMemberReport) -> [String] {

@@ -42,6 +42,10 @@ public struct RebuildReport: Encodable, Sendable {
     /// The main part in the rebuilt image, and where it was in the old one.
     public var main: MainPartReport?
     public var oldMain: MainPartReport?
+    /// Every part after the early archives (Debian 13: an uncompressed cpio
+    /// of compressed modules and firmware, then the compressed main
+    /// archive), each copied byte for byte: where it is now and was before.
+    public var parts: [RebuiltPartReport] = []
     /// The replaced image, kept as IMAGE.bak.
     public var backup: String?
     public var invalidFiles: [FileProblemReport]
@@ -62,6 +66,9 @@ public struct RebuildReport: Encodable, Sendable {
         droppedArchives = result.dropped
         main = MainPartReport(result.main)
         oldMain = MainPartReport(result.oldMain)
+        parts = zip(result.parts, result.oldParts).map { part, old in
+            RebuiltPartReport(kind: part.asMain.code, offset: part.offset, oldOffset: old.offset, size: part.size)
+        }
         backup = result.backup
         invalidFiles = plan?.catalog.invalid.map(FileProblemReport.init) ?? []
         notes = result.notes + (plan?.selection.notes ?? [])
@@ -104,7 +111,13 @@ public struct RebuildReport: Encodable, Sendable {
             out.append("  rewrote \(rewrittenArchives) early archive\(rewrittenArchives == 1 ? " without its" : "s without their") microcode")
         }
         if droppedArchives > 0 { out.append("  dropped \(droppedArchives) early microcode archive\(droppedArchives == 1 ? "" : "s")") }
-        if let main, let offset = main.offset {
+        if parts.count > 1 {
+            // Debian 13: an uncompressed cpio of compressed modules and firmware, then the compressed main archive.
+            out.append("  after the early part, \(parts.count) parts copied byte for byte:")
+            for part in parts {
+                out.append("    \(part.kind == "uncompressed-cpio" ? "uncompressed cpio" : part.kind) at offset \(part.offset) (was at \(part.oldOffset)), \(part.size) bytes")
+            }
+        } else if let main, let offset = main.offset {
             out.append("  main archive: \(main.kind == "uncompressed-cpio" ? "uncompressed cpio" : main.kind) at offset \(offset) (was at \(oldMain?.offset ?? 0)), copied byte for byte")
         } else {
             out.append("  main archive: none")
@@ -118,4 +131,14 @@ extension MainPartReport {
     init(_ part: MainPart) {
         self.init(kind: part.code, offset: part.kind == .nothing ? nil : part.offset)
     }
+}
+
+/// One part after the early archives, in the rebuilt image.
+public struct RebuiltPartReport: Encodable, Sendable, Equatable {
+    /// uncompressed-cpio, or gzip, bzip2, lzma, xz, lzo, lz4, zstd.
+    public var kind: String
+    public var offset: Int
+    /// Where it was in the old image.
+    public var oldOffset: Int
+    public var size: Int
 }

@@ -62,6 +62,8 @@ struct InspectTests {
         let report = InspectReport(inspection)
         #expect(report.earlyArchives.count == earlyCount)
         #expect(report.main.kind == (kind == .none ? "nothing" : kind == .uncompressed ? "uncompressed-cpio" : kind.rawValue))
+        #expect(image.parts.map(\.asMain) == (kind == .none ? [] : [image.main]))
+        #expect(report.parts.map(\.kind) == (kind == .none ? [] : [report.main.kind]))
     }
 
     @Test func membersReportOffsetsSizesAndAlignment() throws {
@@ -377,6 +379,114 @@ struct InspectTests {
         let inspection = try Self.inspect(early + (ImageFixture.hasZstd ? try ImageFixture.compress(ImageFixture.mainCPIO(), with: "zstd") : []))
         #expect(Self.revision(inspection, .linux, 0xa00f11) == 0xa0011d5)
         #expect(Self.revision(inspection, .xen, 0xa00f11) == 0xa0011d5)
+    }
+
+    // MARK: Debian 13: a cpio of compressed modules, then the main archive
+
+    static var hasDebian13Tools: Bool { ImageFixture.hasCpio && ImageFixture.hasZstd && ImageFixture.hasGzip }
+
+    /// initramfs-tools 0.148's layout: both parts named, the compressed one peeked into.
+    @Test(.enabled(if: hasDebian13Tools), arguments: ["zstd", "gzip"])
+    func debian13Layout(compress: String) throws {
+        let directory = try TemporaryDirectory()
+        let early = ImageFixture.early(intel: ImageFixture.intel(revision: 0x2007006))
+        let d13 = try ImageFixture.debian13(early: early, compress: compress, in: directory)
+        #expect(Array(d13.bytes.prefix(early.count)) == early)
+        let path = directory.file("initrd.img")
+        try ImageFixture.write(d13.bytes, to: path)
+        let inspection = try ImageInspection.inspect(path: path, cpus: [Self.skylake, Self.milan])
+        let image = inspection.image
+        #expect(image.earlyArchiveCount == 1)
+        let compression = try #require(Compression(rawValue: compress))
+        let mainOffset = d13.early + d13.uncompressed
+        #expect(image.parts == [
+            TailPart(offset: d13.early, kind: .uncompressedCPIO, size: image.laterArchives.first?.size ?? -1, memberCount: d13.uncompressedMembers),
+            TailPart(offset: mainOffset, kind: .compressed(compression), size: d13.bytes.count - mainOffset, memberCount: nil),
+        ])
+        // GNU cpio pads to 512; the archive itself ends at its trailer.
+        #expect(d13.uncompressed % 512 == 0 && image.parts[0].end <= mainOffset && image.parts[0].end + 512 > mainOffset)
+        #expect(image.main == MainPart(offset: d13.early, kind: .uncompressedCPIO))
+        #expect(image.compressedPart?.offset == mainOffset)
+        #expect(inspection.compressedPeek == .mainArchive)
+        #expect(Self.revision(inspection, .linux, 0x50654) == 0x2007006)
+        #expect(Self.revision(inspection, .xen, 0x50654) == 0x2007006)
+
+        let report = InspectReport(inspection)
+        #expect(report.main.kind == "uncompressed-cpio" && report.main.offset == d13.early)
+        #expect(report.parts.map(\.kind) == ["uncompressed-cpio", compress])
+        #expect(report.parts.map(\.offset) == [d13.early, mainOffset])
+        let cpio = try #require(report.parts.first)
+        #expect(cpio.members == d13.uncompressedMembers)
+        #expect(cpio.kernelModules == d13.modules && cpio.firmwareFiles == d13.firmware)
+        #expect(cpio.files == d13.modules + d13.firmware)
+        #expect(cpio.directories == d13.uncompressedMembers - d13.modules - d13.firmware)
+        #expect(cpio.firstNames == ["usr/lib/firmware/i915/tgl_dmc_ver2_12.bin.zst", "usr/lib/firmware/rtl_nic/rtl8168h-2.fw.zst",
+                                    "usr/lib/modules/\(ImageFixture.debian13Kernel)/kernel/drivers/md/dm-mod.ko.xz"])
+        #expect(report.parts[1].members == nil && report.parts[1].size == d13.bytes.count - mainOffset)
+        let folders = d13.uncompressedMembers - d13.modules - d13.firmware
+        let lines = report.lines
+        #expect(lines.contains("after the early part: 2 parts, unpacked in turn, from offset \(d13.early)"))
+        #expect(lines.contains("  uncompressed cpio at offset \(d13.early): \(image.parts[0].size) bytes, \(d13.uncompressedMembers) members "
+            + "(3 kernel modules, 2 firmware files, \(folders) folders)"))
+        #expect(lines.contains("  \(compress) at offset \(mainOffset): \(d13.bytes.count - mainOffset) bytes to the end"))
+        #expect(!lines.contains { $0.hasPrefix("main archive:") })
+
+        // The command line, text and JSON.
+        let text = InProcess.run(["inspect", path, "--cpu", "0x50654,0x1"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdoutText.contains("\n  \(compress) at offset \(mainOffset): "))
+        let json = InProcess.run(["inspect", path, "--cpu", "0x50654,0x1", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
+        let main = try #require(object["main"] as? [String: Any])
+        #expect(main["kind"] as? String == "uncompressed-cpio" && main["offset"] as? Int == d13.early)
+        let parts = try #require(object["parts"] as? [[String: Any]])
+        #expect(parts.map { $0["kind"] as? String } == ["uncompressed-cpio", compress])
+        #expect(parts.first?["kernelModules"] as? Int == 3 && parts.first?["firmwareFiles"] as? Int == 2)
+        #expect(parts.last?["offset"] as? Int == mainOffset && parts.last?["members"] == nil)
+    }
+
+    /// Microcode in an uncompressed cpio that is not early still counts, and is said to be there.
+    @Test(.enabled(if: ImageFixture.hasGzip))
+    func microcodeInTheUncompressedModulesArchiveStillCounts() throws {
+        let early = ImageFixture.early(intel: ImageFixture.intel(revision: 0x2007006))
+        let modules = ImageFixture.newc([.dir("."), .dir("usr"), .dir("usr/lib"), .file("usr/lib/x.ko.xz", ImageFixture.filler(900, seed: 5)),
+                                         .dir("kernel"), .dir("kernel/x86"), .dir("kernel/x86/microcode"),
+                                         .file("kernel/x86/microcode/AuthenticAMD.bin", Self.milanContainer)], padTo: 512)
+        let main = try ImageFixture.compress(ImageFixture.mainCPIO(), with: "gzip")
+        let inspection = try Self.inspect(early + modules + main)
+        #expect(inspection.image.parts.map(\.kind) == [.uncompressedCPIO, .compressed(.gzip)])
+        let amd = try #require(inspection.image.microcode.first { $0.vendor == .amd })
+        #expect(!amd.isEarly && amd.isUsed)
+        #expect(Self.revision(inspection, .linux, 0xa00f11) == 0xa0011d5)
+        #expect(Self.revision(inspection, .xen, 0xa00f11) == 0xa0011d5)
+        let lines = InspectReport(inspection).lines
+        #expect(lines.contains("in the uncompressed cpio at offset \(early.count) (not an early archive):"))
+        #expect(lines.contains { $0.hasPrefix("  uncompressed cpio at offset \(early.count): ") && $0.hasSuffix("(1 kernel module, 1 other file, 6 folders)") })
+    }
+
+    /// A compressed archive after the uncompressed one is peeked into as well.
+    @Test(.enabled(if: ImageFixture.hasGzip))
+    func compressedMicrocodeAfterAnUncompressedCpioIsPointedOut() throws {
+        let modules = ImageFixture.newc([.dir("."), .file("usr/lib/x.ko.xz", ImageFixture.filler(900, seed: 5))], padTo: 512)
+        let hidden = try ImageFixture.compress(ImageFixture.early(intel: ImageFixture.intel(revision: 0x2007006)), with: "gzip")
+        let inspection = try Self.inspect(ImageFixture.early(amd: Self.milanContainer) + modules + hidden)
+        #expect(inspection.compressedPeek == .microcodeInside("kernel/x86/microcode/GenuineIntel.bin"))
+        let report = InspectReport(inspection)
+        #expect(report.main.compressedMicrocode == nil)
+        #expect(report.parts.last?.compressedMicrocode == "kernel/x86/microcode/GenuineIntel.bin")
+        #expect(inspection.notes.contains { $0.contains("compressed, no early loader reads it") })
+    }
+
+    /// Several uncompressed archives that are not early: one part each.
+    @Test func severalUncompressedParts() throws {
+        let first = ImageFixture.newc([.dir("."), .file("a.ko.xz", [1, 2, 3])], padTo: 512)
+        let second = ImageFixture.mainCPIO()
+        let early = ImageFixture.early(amd: Self.milanContainer)
+        let inspection = try Self.inspect(early + first + second + [UInt8](repeating: 0, count: 1024))
+        #expect(inspection.image.parts.map(\.offset) == [early.count, early.count + first.count])
+        #expect(inspection.image.parts.map(\.kind) == [.uncompressedCPIO, .uncompressedCPIO])
+        #expect(inspection.image.compressedPart == nil)
+        #expect(InspectReport(inspection).lines.contains("after the early part: 2 parts, unpacked in turn, from offset \(early.count)"))
     }
 
     @Test(.enabled(if: ImageFixture.realInitrd != nil))

@@ -315,6 +315,87 @@ struct RebuildTests {
         #expect(inspection.predictions.map { $0.xen.candidate?.revision } == [intel.revision, amd.patchID])
     }
 
+    // MARK: Debian 13: both parts after the early archives stay byte for byte
+
+    /// initramfs-tools 0.148's layout (see `ImageFixture.debian13`): the
+    /// uncompressed cpio of compressed modules and the compressed main
+    /// archive come through untouched, each where the new early part ends.
+    @Test(.enabled(if: InspectTests.hasDebian13Tools), arguments: ["zstd", "gzip"])
+    func debian13ImageKeepsBothParts(compress: String) throws {
+        let made = try TemporaryDirectory()
+        let d13 = try ImageFixture.debian13(early: Self.oldEarly, compress: compress, in: made)
+        let original = d13.bytes
+        let setup = try Setup(image: original)
+        let before = try setup.inspect()
+        #expect(before.image.parts.count == 2)
+        let result = try setup.rebuild()
+        #expect(result.changed && result.dropped == 2)
+        let rebuilt = try setup.bytes()
+        let delta = setup.archiveBytes.count - d13.early
+        #expect(result.oldParts == before.image.parts)
+        #expect(result.parts == before.image.parts.map { $0.moved(by: delta) })
+        for (old, new) in zip(result.oldParts, result.parts) {
+            #expect(Array(rebuilt[new.offset..<new.end]) == Array(original[old.offset..<old.end]), "\(new.description)")
+        }
+        #expect(Array(rebuilt.prefix(setup.archiveBytes.count)) == setup.archiveBytes)
+        #expect(Array(rebuilt.dropFirst(setup.archiveBytes.count)) == Array(original.dropFirst(d13.early)))
+
+        let after = try setup.inspect()
+        #expect(after.image.parts == result.parts)
+        #expect(after.compressedPeek == .mainArchive)
+        #expect(after.predictions.map { $0.linux.candidate?.revision } == [0x2007006, 0xa0011d5])
+        #expect(after.predictions.map { $0.xen.candidate?.revision } == [0x2007006, 0xa0011d5])
+
+        // The way back: --none leaves the two parts alone too.
+        _ = try setup.rebuild(none: true)
+        #expect(try setup.bytes() == Array(original.dropFirst(d13.early)))
+
+        // The command line names both parts.
+        try ImageFixture.write(original, to: setup.image)
+        let cli = InProcess.run(["rebuild", setup.image, "--firmware-dir", setup.directory.file("firmware"), "--cpu", "0x50654,0x1", "--cpu", "0xa00f11",
+                                 "-o", setup.directory.file("out.img")])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(cli.stdoutText.contains("  after the early part, 2 parts copied byte for byte:\n"))
+        #expect(cli.stdoutText.contains("    uncompressed cpio at offset \(setup.archiveBytes.count) (was at \(d13.early)), \(result.parts[0].size) bytes\n"))
+        #expect(cli.stdoutText.contains("    \(compress) at offset \(result.parts[1].offset) (was at \(result.oldParts[1].offset)), "))
+    }
+
+    /// A compressed early part after the uncompressed cpio is refused too.
+    @Test(.enabled(if: ImageFixture.hasGzip))
+    func refusesACompressedEarlyPartAfterAnUncompressedCpio() throws {
+        let modules = ImageFixture.newc([.dir("."), .file("usr/lib/x.ko.xz", ImageFixture.filler(900, seed: 5))], padTo: 512)
+        let hidden = try ImageFixture.compress(ImageFixture.early(intel: ImageFixture.intel(revision: 0x2007006)), with: "gzip")
+        try Self.refusal(Self.oldEarly + modules + hidden, .image(.compressedEarlyPart(.gzip, member: "")), offset: Self.oldEarly.count + modules.count)
+    }
+
+    /// The read-back check compares every part: one that moved or changed kind is a failure, and nothing is replaced.
+    @Test(.enabled(if: ImageFixture.hasGzip))
+    func verifyChecksEachPart() throws {
+        let modules = ImageFixture.newc([.dir("."), .file("usr/lib/x.ko.xz", ImageFixture.filler(900, seed: 5))], padTo: 512)
+        let main = try ImageFixture.compress(ImageFixture.mainCPIO(), with: "gzip")
+        let bytes = ImageFixture.acpi() + modules + main
+        let directory = try TemporaryDirectory()
+        let path = directory.file("initrd.img")
+        try ImageFixture.write(bytes, to: path)
+        let file = try ImageFile(path: path)
+        let image = try BootImage.read(file)
+        // Verified against itself: a layout that keeps everything from the first part on.
+        let layout = ImageRebuild.Layout(newArchive: [], restStart: 0)
+        var written = ImageRebuild.Layout.Written(size: bytes.count, segmentOffsets: [], restOffset: 0, main: image.main, parts: image.parts)
+        try ImageRebuild.verify(path, layout: layout, written: written, source: file, image: image, placements: [])
+        written.parts[1] = written.parts[1].moved(by: 4)
+        let moved = try #require(throws: InputError.self) {
+            try ImageRebuild.verify(path, layout: layout, written: written, source: file, image: image, placements: [])
+        }
+        guard case .image(.verifyFailed(let what)) = moved.problem else { Issue.record("\(moved)"); return }
+        #expect(what.hasPrefix("part 2 after the early archives is gzip at offset \(image.parts[1].offset)"))
+        written.parts.removeLast()
+        let missing = try #require(throws: InputError.self) {
+            try ImageRebuild.verify(path, layout: layout, written: written, source: file, image: image, placements: [])
+        }
+        #expect(missing.problem == .image(.verifyFailed("2 parts after the early archives, 1 meant")))
+    }
+
     // MARK: The command line
 
     @Test func commandLineErrorsAreOneLine() throws {

@@ -169,6 +169,102 @@ enum ImageFixture {
         return result.stdout
     }
 
+    // MARK: Debian 13 (initramfs-tools 0.148)
+
+    static var hasCpio: Bool { tool("cpio") != nil }
+
+    /// The kernel version the Debian 13 tree is named for.
+    static let debian13Kernel = "6.12.38+deb13-amd64"
+
+    /// A Debian 13 image and where its parts are.
+    struct Debian13Image {
+        var bytes: [UInt8]
+        var early: Int
+        /// The uncompressed cpio of `*.xz` / `*.zst` files and their folders.
+        var uncompressed: Int
+        /// Its members (trailer excluded): the files and every leading folder, and `.`.
+        var uncompressedMembers: Int
+        var modules: Int
+        var firmware: Int
+    }
+
+    /// An initrd laid out exactly as initramfs-tools 0.148's mkinitramfs
+    /// writes it (Debian 13; the tail of 0.148.4's /usr/sbin/mkinitramfs,
+    /// run here on a small merged-/usr tree): `early` (what
+    /// `prepend_earlyinitramfs` collected), then GNU `cpio -o -H newc` of
+    /// every `*.zst` / `*.xz` file with its leading folders
+    /// (`add_directories | LC_ALL=C sort | uniq`), then GNU cpio of
+    /// everything else, piped through `$compress -c` (Debian 13's default
+    /// `COMPRESS=zstd`: `zstd -q -9`; reproducible `gzip`: `gzip -n`).
+    static func debian13(early: [UInt8], compress: String = "zstd", in directory: TemporaryDirectory) throws -> Debian13Image {
+        let root = try directory.directory("d13/destdir")
+        let modules = "usr/lib/modules/\(debian13Kernel)"
+        let compressedFiles = [
+            "\(modules)/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko.xz",
+            "\(modules)/kernel/drivers/md/dm-mod.ko.xz",
+            "\(modules)/kernel/fs/ext4/ext4.ko.xz",
+            "usr/lib/firmware/i915/tgl_dmc_ver2_12.bin.zst",
+            "usr/lib/firmware/rtl_nic/rtl8168h-2.fw.zst",
+        ]
+        let plainFiles = ["init", "conf/initramfs.conf", "scripts/init-top/ORDER", "usr/bin/busybox", "\(modules)/modules.dep"]
+        for (index, name) in (compressedFiles + plainFiles).enumerated() {
+            let parent = (name as NSString).deletingLastPathComponent
+            if !parent.isEmpty { try FileManager.default.createDirectory(atPath: root + "/" + parent, withIntermediateDirectories: true) }
+            try write(filler(1000 + 517 * index, seed: UInt32(100 + index)), to: root + "/" + name)
+        }
+        try FileManager.default.createDirectory(atPath: root + "/etc/modprobe.d", withIntermediateDirectories: true)
+        for link in ["bin", "sbin", "lib"] {
+            try FileManager.default.createSymbolicLink(atPath: root + "/" + link, withDestinationPath: "usr/" + link)
+        }
+        try write(early, to: directory.file("d13/early.cpio"))
+
+        let command = compress == "gzip" ? "gzip -n" : compress == "zstd" ? "zstd -q -9" : compress
+        // 0.148.4's add_directories and the three writes, as mkinitramfs runs them (root or not: -R 0:0 for others).
+        let script = """
+            set -e
+            add_directories() {
+                local last_dir path dir
+                while read -r path; do
+                    dir="${path%/*}"
+                    parent="${dir}"
+                    while [ "$parent" != "$last_dir" ] && [ "$parent" != "." ]; do
+                        echo "$parent"
+                        parent="${parent%/*}"
+                    done
+                    last_dir="$dir"
+                    echo "$path"
+                done
+                if [ -n "$last_dir" ]; then
+                    echo "."
+                fi
+            }
+            [ "$(id -ru)" != 0 ] && cpio_owner_root="-R 0:0"
+            find . -newermt "@${SOURCE_DATE_EPOCH}" -print0 | xargs -0r touch --no-dereference --date="@${SOURCE_DATE_EPOCH}"
+            cpio_reproducible="--reproducible"
+            find . \\( ! -type d ! -name '*.zst' ! -name '*.xz' \\) -o \\( -type d -empty \\) | add_directories | LC_ALL=C sort | uniq > ../main.list
+            find . -name '*.zst' -o -name '*.xz' | add_directories | LC_ALL=C sort | uniq > ../uncompressed.list
+            {
+                cat ../early.cpio
+                if [ -s ../uncompressed.list ]; then
+                    cpio --quiet $cpio_owner_root $cpio_reproducible -o -H newc -D . < ../uncompressed.list
+                fi
+                cpio --quiet $cpio_owner_root $cpio_reproducible -o -H newc -D . < ../main.list | \(command) -c
+            } > ../initrd.img
+            cpio --quiet $cpio_owner_root $cpio_reproducible -o -H newc -D . < ../uncompressed.list > ../uncompressed.cpio
+            """
+        let result = try EarlyUcodeTests.run("/bin/sh", ["-c", script],
+                                             environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "SOURCE_DATE_EPOCH": "1700000000",
+                                                           "TMPDIR": directory.path, "LC_ALL": "C"],
+                                             in: root)
+        guard result.status == 0 else { throw FixtureError("mkinitramfs' tail: exit \(result.status): \(result.stderr)") }
+        let list = try read(directory.file("d13/uncompressed.list"))
+        return Debian13Image(bytes: try read(directory.file("d13/initrd.img")), early: early.count,
+                             uncompressed: try read(directory.file("d13/uncompressed.cpio")).count,
+                             uncompressedMembers: list.filter { $0 == 0x0a }.count,
+                             modules: compressedFiles.filter { $0.hasSuffix(".ko.xz") }.count,
+                             firmware: compressedFiles.filter { $0.hasPrefix("usr/lib/firmware/") }.count)
+    }
+
     // MARK: Tools and files
 
     struct FixtureError: Error, CustomStringConvertible {

@@ -161,7 +161,7 @@ public struct LoaderReport: Encodable, Sendable, Equatable {
 
     /// `0x2007006 (2023-03-06, at offset 1072), newer than the running 0x2006e05: loaded; highest ...`
     func line(running: UInt32?) -> String {
-        guard let revision, let date, let offset else { return "nothing: " + reason }
+        guard let revision, let date, let offset else { return (reason.hasPrefix("unknown: ") ? "" : "nothing: ") + reason }
         var text = "\(revision) (\(date), at offset \(offset))"
         if let comparison, let running {
             let verb = comparison == "equal" ? "equal to" : comparison + " than"
@@ -179,8 +179,39 @@ public struct CPULoadReport: Encodable, Sendable, Equatable {
     /// This host's CPU (its running revision is known).
     public var host: Bool
     public var runningRevision: String?
+    /// The generic models (Linux 6.1's and Xen 4.17's rules, no binary).
     public var linux: LoaderReport
     public var xen: LoaderReport
+    /// One per loader binary that will boot (`inspect --kernel/--xen`, or
+    /// /boot's): what that release takes.
+    public var predictions: [LoaderPredictionReport]
+}
+
+/// What one loader binary takes for one CPU.
+public struct LoaderPredictionReport: Encodable, Sendable, Equatable {
+    /// linux or xen.
+    public var loader: String
+    /// The kernel or Xen image.
+    public var binary: String?
+    /// The release read from the binary (`6.12.117`); absent when unknown.
+    public var version: String?
+    /// The revision it loads; absent when it takes nothing (or it is not known).
+    public var takes: String?
+    /// False when the binary (or its digest list) could not be read: then
+    /// `takes` is absent and `reason` starts "unknown: ".
+    public var known: Bool
+    public var reason: String
+    public var detail: LoaderReport
+
+    init(_ prediction: LoadPrediction) {
+        loader = prediction.loader.rawValue
+        binary = prediction.binary
+        version = prediction.version?.description
+        takes = prediction.candidate.map { Hex.short($0.revision) }
+        known = prediction.isKnown
+        reason = prediction.refusedAtLoad.map { "found, but not loaded: " + $0 } ?? prediction.reason
+        detail = LoaderReport(prediction)
+    }
 }
 
 public struct InspectReport: Encodable, Sendable {
@@ -223,14 +254,23 @@ public struct InspectReport: Encodable, Sendable {
                 host: entry.cpu.isHost,
                 runningRevision: entry.cpu.runningRevision.map(Hex.short),
                 linux: LoaderReport(entry.linux),
-                xen: LoaderReport(entry.xen))
+                xen: LoaderReport(entry.xen),
+                predictions: entry.loaders.map(LoaderPredictionReport.init))
         }
 
         // Which loader takes which update, for the per-update status.
         var takenBy: [Int: (linux: [String], xen: [String])] = [:]
         for entry in inspection.predictions {
-            if let candidate = entry.linux.candidate { takenBy[candidate.offset, default: ([], [])].linux.append(entry.cpu.description) }
-            if let candidate = entry.xen.candidate { takenBy[candidate.offset, default: ([], [])].xen.append(entry.cpu.description) }
+            // The binaries' answers when there are binaries, else the generic models'.
+            let predictions = entry.loaders.isEmpty ? [entry.linux, entry.xen] : entry.loaders
+            for prediction in predictions {
+                guard let candidate = prediction.candidate else { continue }
+                if prediction.loader == .linux {
+                    takenBy[candidate.offset, default: ([], [])].linux.append(entry.cpu.description)
+                } else {
+                    takenBy[candidate.offset, default: ([], [])].xen.append(entry.cpu.description)
+                }
+            }
         }
         func status(_ report: inout UpdateReport, at offset: Int) {
             report.file = image.path
@@ -331,10 +371,20 @@ public struct InspectReport: Encodable, Sendable {
             if load.host { head += " (this host" + (load.runningRevision.map { ", running \($0))" } ?? ")") }
             out.append(head)
             let running = load.runningRevision.flatMap(Hex.parseUInt32)
-            out.append("  linux: " + load.linux.line(running: running))
-            for note in load.linux.notes { out.append("         note: " + note) }
-            out.append("  xen:   " + load.xen.line(running: running))
-            for note in load.xen.notes { out.append("         note: " + note) }
+            if load.predictions.isEmpty {
+                out.append("  linux: " + load.linux.line(running: running))
+                for note in load.linux.notes { out.append("         note: " + note) }
+                out.append("  xen:   " + load.xen.line(running: running))
+                for note in load.xen.notes { out.append("         note: " + note) }
+            }
+            for prediction in load.predictions {
+                let name = prediction.loader + (prediction.version.map { " " + $0 } ?? "")
+                let line = prediction.detail.applies == false && prediction.reason.hasPrefix("found, but not loaded: ")
+                    ? prediction.detail.line(running: running) + " (" + prediction.reason + ")"
+                    : prediction.detail.line(running: running)
+                out.append("  \(name) (\(prediction.binary ?? "?")): " + line)
+                for note in prediction.detail.notes { out.append("         note: " + note) }
+            }
         }
         return out
     }

@@ -163,3 +163,95 @@ class LibArchiveSource {
     /// Points `buffer` at the next chunk and returns its size (0 at the end, -1 on failure).
     func next(_ buffer: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int { -1 }
 }
+
+/// Why a raw compressed stream could not be decompressed.
+enum RawDecompressionFailure: Error, Sendable, Equatable {
+    /// libarchive's own reason: damage, a truncated stream, a wrong check.
+    case library(String)
+    /// This libarchive has no built-in decoder for it and would run an
+    /// external program (lzop when built without liblzo2, as Debian's is):
+    /// never on a file from /boot.
+    case unsupported
+    /// More than `limit` bytes came out; reading stopped there.
+    case limit
+}
+
+/// One compressed stream (a bzImage payload, xen.gz) decompressed whole,
+/// through libarchive's "raw" format: no archive inside, just the bytes.
+enum LibArchiveRaw {
+    /// The decompressed bytes of `input`, compressed with `compression`,
+    /// streamed out a chunk at a time and stopped at `limit`: a small input
+    /// that expands without end costs `limit` bytes and no more.
+    ///
+    /// Only the one filter is enabled: `archive_read_support_filter_all`
+    /// would also let libarchive bid with filters it implements by running
+    /// an external program.
+    static func decompress(_ input: ArraySlice<UInt8>, as compression: Compression, limit: Int, sizeHint: Int = 0) throws(RawDecompressionFailure) -> [UInt8] {
+        guard let handle = archive_read_new() else { throw .library("libarchive: cannot allocate a reader") }
+        defer { archive_read_free(handle) }
+        let enabled: Int32 = switch compression {
+        case .gzip: archive_read_support_filter_gzip(handle)
+        case .bzip2: archive_read_support_filter_bzip2(handle)
+        case .lzma: archive_read_support_filter_lzma(handle)
+        case .xz: archive_read_support_filter_xz(handle)
+        case .lzo: archive_read_support_filter_lzop(handle)
+        case .lz4: archive_read_support_filter_lz4(handle)
+        case .zstd: archive_read_support_filter_zstd(handle)
+        }
+        // ARCHIVE_WARN: "Using external ... program".
+        guard enabled == ARCHIVE_OK else { throw .unsupported }
+        guard archive_read_support_format_raw(handle) == ARCHIVE_OK else { throw .library(message(handle)) }
+
+        var output: [UInt8] = []
+        // The size the input says it decompresses to, when it says one: one
+        // allocation instead of a doubling series (address space only until
+        // written; never more than the limit).
+        output.reserveCapacity(min(limit + 1, max(0, sizeHint)))
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+        defer { chunk.deallocate() }
+        var failure: RawDecompressionFailure?
+        input.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else {
+                failure = .library("libarchive: empty input")
+                return
+            }
+            guard archive_read_open_memory(handle, base, raw.count) == ARCHIVE_OK else {
+                failure = .library(message(handle))
+                return
+            }
+            var entry: OpaquePointer?
+            let status = archive_read_next_header(handle, &entry)
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
+                failure = .library(message(handle))
+                return
+            }
+            // The raw format takes any bytes; a filter that did not
+            // recognise the stream leaves it "none", and the result would
+            // be the input itself.
+            guard archive_filter_count(handle) > 1 else {
+                failure = .library("libarchive: not a \(compression.rawValue) stream")
+                return
+            }
+            while true {
+                let got = archive_read_data(handle, chunk.baseAddress, chunk.count)
+                if got < 0 {
+                    failure = .library(message(handle))
+                    return
+                }
+                if got == 0 { return }
+                // Checked before the copy: memory never holds more than the limit.
+                guard got <= limit - output.count else {
+                    failure = .limit
+                    return
+                }
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
+            }
+        }
+        if let failure { throw failure }
+        return output
+    }
+
+    private static func message(_ handle: OpaquePointer) -> String {
+        archive_error_string(handle).map { "libarchive: " + String(cString: $0) } ?? "libarchive: unreadable"
+    }
+}

@@ -13,6 +13,8 @@ public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
     case image(ImageError)
     case config(ConfigError)
     case grub(GrubError)
+    /// An installed kernel or Xen image that cannot be read (Loaders/Binaries/).
+    case loaderBinary(LoaderBinaryError)
     /// Reading or writing a file (the operating system's reason, sizes).
     case file(FileProblem)
     /// A file or folder someone other than root could have planted.
@@ -29,6 +31,7 @@ public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case .image(let error): error.description
         case .config(let error): error.description
         case .grub(let error): error.description
+        case .loaderBinary(let error): error.description
         case .file(let problem): problem.description
         case .untrusted(let untrusted): untrusted.description
         case .truncated(let need, let left): "truncated: need \(need) byte\(need == 1 ? "" : "s"), \(left) left"

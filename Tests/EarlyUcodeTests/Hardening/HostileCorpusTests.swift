@@ -29,6 +29,11 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         /// A grub.cfg, parsed in-process: `check` reports its problems
         /// among other findings, not as one error line.
         case grub
+        /// An installed kernel (`/boot/vmlinuz-*`) or Xen image, read
+        /// in-process by `LoaderBinaries.read`: `check` and `inspect` report
+        /// an unreadable one as "unknown", not as an error of their own
+        /// (Loaders/LoaderBinaryHostileTests.swift).
+        case kernel, xen
     }
 
     var file: String
@@ -76,8 +81,8 @@ struct HostileCorpusTests {
     /// The real binary on each case: a non-zero exit below 128 (no signal),
     /// exactly one `early-ucode: error:` line naming the file and where the
     /// problem is, nothing on stdout, nothing written or left behind, without
-    /// hanging.
-    @Test(arguments: HostileCase.all.filter { $0.kind != .grub && $0.kind != .benignImage })
+    /// hanging. (Kernel and Xen cases run in-process: LoaderBinaryHostileTests.)
+    @Test(arguments: HostileCase.all.filter { ![.grub, .benignImage, .kernel, .xen].contains($0.kind) })
     func failsCleanly(_ hostile: HostileCase) throws {
         let scratch = try HostileScratch()
         // A copy in a private folder: the source check as root then judges
@@ -93,7 +98,7 @@ struct HostileCorpusTests {
         case .cpuinfo: ["detect", "--cpuinfo", input, "--sysfs", "/nonexistent"]
         case .image: ["inspect", "--cpu", "0x50654,0x01", input]
         case .config: ["build", "--config", input, "-o", scratch.file("out.cpio")]
-        case .grub, .benignImage: []
+        case .grub, .benignImage, .kernel, .xen: []
         }
         let outcome = try EarlyUcodeBinary.run(arguments, in: scratch.path)
 

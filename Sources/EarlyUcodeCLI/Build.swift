@@ -31,6 +31,8 @@ struct Build: ContextCommand {
     @Flag(name: [.short, .long], help: "List every update written.")
     var verbose = false
 
+    @OptionGroup var loaders: LoaderBinaryOptions
+
     func validate() throws {
         if json && output == "-" { throw ValidationError("--json needs -o FILE: standard output is the archive") }
         if !["auto", "all"].contains(defaultScope) { throw ValidationError("--default-scope \(defaultScope): expected auto or all") }
@@ -81,6 +83,19 @@ struct Build: ContextCommand {
             if verbose { for update in report.updates { say("    " + update.line) } }
         }
         for note in plan.selection.notes { context.note(note) }
+        warnAboutRefusals(plan.selection, in: context)
+    }
+
+    /// The Zen patches an installed kernel or Xen will refuse for their
+    /// digest (its list predates them): worth knowing before the reboot.
+    private func warnAboutRefusals(_ selection: Selection, in context: CommandContext) {
+        let zen = selection.amd.flatMap(\.patches).filter { (0x17...0x1a).contains($0.family) }
+        guard !zen.isEmpty, !loaders.noLoaders else { return }
+        for model in loaders.installed(in: context).models() {
+            for (patch, reason) in model.refusedPatches(zen) {
+                context.warning("\(model.name) (\(model.binary ?? "?")) will refuse AMD patch \(Hex.short(patch.patchID)): \(reason)")
+            }
+        }
     }
 }
 

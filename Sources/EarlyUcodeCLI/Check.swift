@@ -51,6 +51,8 @@ struct Check: ContextCommand {
     @Option(help: ArgumentHelp("Xen's log (an 'xl dmesg' capture). Default: 'xl dmesg' when running as dom0.", valueName: "FILE"))
     var xenLog: String?
 
+    @OptionGroup var loaders: LoaderBinaryOptions
+
     func run(in context: CommandContext) throws {
         let root = self.root ?? context.root
         var inputs = ReadinessInputs(root: root)
@@ -75,6 +77,13 @@ struct Check: ContextCommand {
         if let packageHooksDir { inputs.packageHookDirectory = packageHooksDir }
         if let defaultsDir { inputs.defaultsDirectory = defaultsDir }
         if let tainted { inputs.taint = tainted }
+        if loaders.noLoaders {
+            inputs.kernels = []
+            inputs.xens = []
+        } else if !loaders.kernels.isEmpty || !loaders.xens.isEmpty {
+            inputs.kernels = loaders.kernels
+            inputs.xens = loaders.xens
+        }
         // Only this host's own log: a captured tree (--root) has no running Xen.
         inputs.xenLog = xenLog.map(XenLogSource.file) ?? (root == "/" ? .running(root: "/") : .none)
 

@@ -28,6 +28,8 @@ struct Inspect: ContextCommand {
 
     @OptionGroup var hostInputs: HostInputOptions
 
+    @OptionGroup var loaders: LoaderBinaryOptions
+
     @Flag(help: "Print the report as one JSON object (see docs/json.md).")
     var json = false
 
@@ -40,7 +42,8 @@ struct Inspect: ContextCommand {
     func run(in context: CommandContext) throws {
         var problem: InputError?
         try context.reporting {
-            let inspection = try ImageInspection.inspect(path: image, cpus: try inspectedCPUs(in: context))
+            let inspection = try ImageInspection.inspect(path: image, cpus: try inspectedCPUs(in: context),
+                                                         loaders: loaders.installed(in: context).models())
             let report = InspectReport(inspection)
             if json {
                 try context.json(report)

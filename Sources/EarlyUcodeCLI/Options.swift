@@ -144,3 +144,34 @@ struct ConfigOptions: ParsableArguments {
         try EarlyUcodeConfig.load(named: config, readNone: noConfig, defaultPath: context.path(EarlyUcodeConfig.defaultPath), trust: trust)
     }
 }
+
+/// The kernels and Xens that will boot: named, or /boot's.
+struct LoaderBinaryOptions: ParsableArguments {
+    @Option(name: .customLong("kernel"), help: ArgumentHelp(
+        "Predict for this kernel (a bzImage; repeatable) instead of /boot's vmlinuz-*.", valueName: "FILE"))
+    var kernels: [String] = []
+
+    @Option(name: .customLong("xen"), help: ArgumentHelp(
+        "Predict for this Xen (xen-*.gz or xen*.efi; repeatable) instead of /boot's.", valueName: "FILE"))
+    var xens: [String] = []
+
+    @Flag(help: "Read no kernel or Xen binary: predict with the generic Linux 6.1 and Xen 4.17 rules only.")
+    var noLoaders = false
+
+    func validate() throws {
+        if noLoaders && !(kernels.isEmpty && xens.isEmpty) {
+            throw ValidationError("--no-loaders cannot be combined with --kernel or --xen")
+        }
+    }
+
+    /// What was read is cached under /var/cache/early-ucode (below the
+    /// context's root), so the next run does not decompress the kernel again.
+    func installed(in context: CommandContext) -> InstalledLoaders {
+        if noLoaders { return InstalledLoaders(kernels: [], xens: []) }
+        let cache = LoaderBinaryCache(directory: context.path(LoaderBinaryCache.defaultDirectory))
+        if kernels.isEmpty && xens.isEmpty {
+            return InstalledLoaders.installed(in: context.path("/boot"), cache: cache)
+        }
+        return InstalledLoaders.read(kernels: kernels, xens: xens, cache: cache)
+    }
+}

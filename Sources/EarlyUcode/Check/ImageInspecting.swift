@@ -24,12 +24,34 @@ public struct ImageCheckContext: Sendable {
     public var catalog: MicrocodeCatalog?
     /// Xen entries of grub.cfg, to tell which module Xen scans.
     public var xenEntries: [GrubMenuEntry]
+    /// The kernels and Xens in /boot, read: each image is judged for the
+    /// release that boots it (none: the generic models).
+    public var loaders: InstalledLoaders
+    /// GRUB's boot options that change what the loaders do.
+    public var options: BootOptions
 
-    public init(images: [String], host: HostCPUs?, expected: Selection?, catalog: MicrocodeCatalog?, xenEntries: [GrubMenuEntry]) {
+    public init(images: [String], host: HostCPUs?, expected: Selection?, catalog: MicrocodeCatalog?, xenEntries: [GrubMenuEntry],
+                loaders: InstalledLoaders = InstalledLoaders(kernels: [], xens: []), options: BootOptions = BootOptions()) {
         self.images = images
         self.host = host
         self.expected = expected
         self.catalog = catalog
         self.xenEntries = xenEntries
+        self.loaders = loaders
+        self.options = options
+    }
+
+    /// The models `image` is judged with: its own kernel (`vmlinuz-V` for
+    /// `initrd.img-V`, else every kernel), and, when grub.cfg boots Xen, the
+    /// Xens its entries name (else every Xen). Empty: the generic models.
+    public func models(for image: String) -> (linux: [LoaderModel], xen: [LoaderModel]) {
+        let kernels = loaders.kernel(for: image).map { [$0] } ?? loaders.kernels
+        var xens: [LoaderBinary] = []
+        if !xenEntries.isEmpty {
+            let named = Set(xenEntries.compactMap { $0.hypervisor?.arguments.first.map { Path.split($0).base } })
+            xens = loaders.xens.filter { named.contains(Path.split($0.path).base) }
+            if xens.isEmpty { xens = loaders.xens }
+        }
+        return (kernels.map { LoaderModel($0, options: options.linux) }, xens.map { LoaderModel($0, options: options.xen) })
     }
 }

@@ -13,9 +13,10 @@ public struct InitrdFindings: ImageInspecting {
     }
 
     static func findings(for path: String, cpus: [InspectedCPU], context: ImageCheckContext) -> [Finding] {
+        let models = context.models(for: path)
         let inspection: ImageInspection
         do {
-            inspection = try ImageInspection.inspect(path: path, cpus: cpus)
+            inspection = try ImageInspection.inspect(path: path, cpus: cpus, loaders: models.linux + models.xen)
         } catch {
             return [Finding(.problem, .images, "cannot be inspected: \(error.description): the early loaders may not read it either", path: path)]
         }
@@ -32,10 +33,22 @@ public struct InitrdFindings: ImageInspecting {
         for prediction in inspection.predictions {
             let cpu: InspectedCPU = prediction.cpu
             let available = context.expected?.newestAvailable(for: cpu.signature, platforms: cpu.platforms, vendor: cpu.vendor)
-            findings.append(judge(prediction.linux, newest: available, path: path))
+            findings += judge(prediction.loaders.filter { $0.loader == .linux }, generic: prediction.linux, newest: available, path: path)
             if checksXen {
-                findings.append(judge(prediction.xen, newest: available, path: path))
+                findings += judge(prediction.loaders.filter { $0.loader == .xen }, generic: prediction.xen, newest: available, path: path)
             }
+        }
+        return findings
+    }
+
+    /// Each binary's prediction, judged; a binary that could not be read is a
+    /// warning, and the image is then judged with the generic model, so a
+    /// stale or missing early part is never hidden behind it. No binary:
+    /// the generic model alone.
+    static func judge(_ predictions: [LoadPrediction], generic: LoadPrediction, newest: AvailableUpdate?, path: String) -> [Finding] {
+        var findings = predictions.map { judge($0, newest: newest, path: path) }
+        if predictions.isEmpty || predictions.contains(where: { !$0.isKnown }) {
+            findings.append(judge(generic, newest: newest, path: path))
         }
         return findings
     }
@@ -45,14 +58,24 @@ public struct InitrdFindings: ImageInspecting {
     /// running revision is known, whether the loader applies it, with
     /// `RevisionStanding`'s words where the two orders disagree.
     static func judge(_ prediction: LoadPrediction, newest: AvailableUpdate?, path: String) -> Finding {
-        let who = "\(prediction.loader.name) for \(prediction.cpu)"
+        let who = "\(prediction.loaderName)\(prediction.binary.map { " (\(Path.split($0).base))" } ?? "") for \(prediction.cpu)"
+        if !prediction.isKnown {
+            return Finding(.warning, .images, "\(who): \(prediction.reason)", path: path)
+        }
         let running = prediction.cpu.runningRevision
         let runningText = running.map { " (running \(Hex.short($0)))" } ?? ""
         guard let candidate = prediction.candidate else {
+            if prediction.refusesForItsDigest {
+                // Rebuilding the image cannot help: the loader's own list does not have the patch.
+                return Finding(.problem, .images, "\(who): takes no patch: \(prediction.reason)", path: path)
+            }
             if let newest {
                 return Finding(.problem, .images, "\(who): no early microcode (\(prediction.reason)); \(Hex.short(newest.revision)) is available: update-initramfs -u", path: path)
             }
             return Finding(.ok, .images, "\(who): no early microcode, and none is available for this CPU", path: path)
+        }
+        if let refused = prediction.refusedAtLoad {
+            return Finding(.problem, .images, "\(who) finds \(Hex.short(candidate.revision)) but does not load it: \(refused)", path: path)
         }
         let loads = "\(who) loads \(Hex.short(candidate.revision))\(runningText)"
         guard let newest else { return Finding(.ok, .images, loads, path: path) }

@@ -53,8 +53,13 @@ public enum ReadinessCheck {
         if images.isEmpty {
             findings.append(Finding(.warning, .images, "no initrd.img-* found", path: inputs.bootDirectory))
         } else if let inspector {
+            let cache = LoaderBinaryCache(directory: inputs.loaderCache)
+            let loaders = inputs.kernels == nil && inputs.xens == nil
+                ? InstalledLoaders.installed(in: inputs.bootDirectory, cache: cache)
+                : InstalledLoaders.read(kernels: inputs.kernels ?? [], xens: inputs.xens ?? [], cache: cache)
             findings += inspector.findings(for: ImageCheckContext(images: images, host: host, expected: plan?.selection,
-                                                                  catalog: plan?.catalog, xenEntries: xenEntries))
+                                                                  catalog: plan?.catalog, xenEntries: xenEntries,
+                                                                  loaders: loaders, options: bootOptions))
         } else {
             for image in images {
                 findings.append(Finding(.warning, .images, "skipped: no image inspector given", path: image))

@@ -23,6 +23,12 @@ public struct ReadinessInputs: Sendable {
     /// The binary the hook runs.
     public var binary: String
     public var taint: String
+    /// The kernels and Xens to judge images for; nil: those in `bootDirectory`.
+    public var kernels: [String]?
+    public var xens: [String]?
+    /// Where what was read from them is cached.
+    public var loaderCache: String
+
     /// Where Xen's log comes from.
     public var xenLog: XenLogSource = .none
 
@@ -48,5 +54,6 @@ public struct ReadinessInputs: Sendable {
         defaultsDirectory = at("/etc/default")
         binary = at("/usr/local/sbin/early-ucode")
         taint = at(LateLoading.defaultTaintPath)
+        loaderCache = at(LoaderBinaryCache.defaultDirectory)
     }
 }

@@ -15,10 +15,14 @@ public struct InstalledLoaders: Sendable {
                          xens: xens.map { LoaderBinaries.read($0, as: .xen, cache: cache) })
     }
 
-    /// `boot`'s `vmlinuz-*` and `xen-*.gz`/`.efi`.
+    /// `boot`'s `vmlinuz-*` and Xens: `xen-V.gz` (what GRUB boots), and
+    /// `xen-V.efi` only where there is no `.gz` of the same release (the
+    /// two are one build).
     public static func installed(in boot: String, cache: LoaderBinaryCache?) -> InstalledLoaders {
         let found = LoaderBinaries.installed(in: boot)
-        return read(kernels: found.kernels, xens: found.xens, cache: cache)
+        let gz = Set(found.xens.filter { $0.hasSuffix(".gz") }.map { String($0.dropLast(3)) })
+        let xens = found.xens.filter { !($0.hasSuffix(".efi") && gz.contains(String($0.dropLast(4)))) }
+        return read(kernels: found.kernels, xens: xens, cache: cache)
     }
 
     public var isEmpty: Bool { kernels.isEmpty && xens.isEmpty }

@@ -75,6 +75,7 @@ enum LinuxAMDLoader {
                 prediction.reason = model.refusal(verdict, patchID: found.revision)
             case .mismatch, .notListed:
                 prediction.candidate = nil
+                prediction.refusesForItsDigest = true
                 prediction.reason = model.refusal(verdict, patchID: found.revision)
             }
         }

@@ -107,6 +107,10 @@ public struct LoadPrediction: Sendable {
         self.notes = notes
     }
 
+    /// Nothing is taken because the loader's digest list refuses the patch
+    /// (not an image problem: the kernel or Xen is older than the microcode).
+    public var refusesForItsDigest = false
+
     /// "Linux 6.12.117", or "Linux" for the generic model.
     public var loaderName: String { version.map { "\(loader.name) \($0)" } ?? loader.name }
 

@@ -102,6 +102,7 @@ enum XenAMDLoader {
         if best == nil, let first = passedOver.first {
             prediction.reason = model.refusal(first.verdict, patchID: first.id) + " (\"No suitable patch found\")"
             prediction.isKnown = first.verdict != .unknown
+            prediction.refusesForItsDigest = first.verdict != .unknown
         }
         for refusal in passedOver.dropFirst(best == nil ? 1 : 0) {
             prediction.notes.append("passes over " + model.refusal(refusal.verdict, patchID: refusal.id))

@@ -96,7 +96,7 @@ struct HostileCorpusTests {
         let arguments: [String] = switch hostile.kind {
         case .microcode: ["build", "--all", "-o", scratch.file("out.cpio"), input]
         case .cpuinfo: ["detect", "--cpuinfo", input, "--sysfs", "/nonexistent"]
-        case .image: ["inspect", "--cpu", "0x50654,0x01", input]
+        case .image: ["inspect", "--no-loaders", "--cpu", "0x50654,0x01", input]
         case .config: ["build", "--config", input, "-o", scratch.file("out.cpio")]
         case .grub, .benignImage, .kernel, .xen: []
         }
@@ -150,7 +150,7 @@ struct HostileCorpusTests {
         let scratch = try HostileScratch()
         let input = scratch.file("image")
         try HostileFabricate.write(try #require(HostileFabricate.read(HostileCase.directory + "/" + benign.file)), to: input)
-        let outcome = try EarlyUcodeBinary.run(["inspect", "--cpu", "0x50654,0x01", input], in: scratch.path)
+        let outcome = try EarlyUcodeBinary.run(["inspect", "--no-loaders", "--cpu", "0x50654,0x01", input], in: scratch.path)
         #expect(outcome.status == 0 && !outcome.signalled, "\(outcome.stderr)")
         // A bound that catches a hang or a runaway loop, not a timing target
         // (scripts/bench measures speed): a loaded CI machine must not fail it.

@@ -52,7 +52,7 @@ struct SpecialFileTests {
     func asImage(_ input: Input) throws {
         let scratch = try HostileScratch()
         let path = try Self.make(input, in: scratch)
-        for command in [["inspect", "--cpu", "0x50654,0x01", path], ["rebuild", "--none", path]] {
+        for command in [["inspect", "--no-loaders", "--cpu", "0x50654,0x01", path], ["rebuild", "--none", path]] {
             let outcome = InProcess.run(command)
             #expect(outcome.status == 1, "\(command[0]): \(outcome.stderr)")
             #expect(outcome.stderrLines.count == 1, "\(command[0]): \(outcome.stderr)")

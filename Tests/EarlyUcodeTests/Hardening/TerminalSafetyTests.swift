@@ -40,7 +40,7 @@ struct TerminalSafetyTests {
         let hostileName = Array("kernel/firmware\u{1B}[2J\nearly-ucode: all fine".utf8)
         let image = newc(hostileName, mode: 0o100644, data: Array("acpi".utf8)) + newc(Array("TRAILER!!!".utf8), mode: 0)
         try HostileFabricate.write(image, to: scratch.file("initrd"))
-        let outcome = InProcess.run(["inspect", "--cpu", "0x50654,0x01", scratch.file("initrd")])
+        let outcome = InProcess.run(["inspect", "--no-loaders", "--cpu", "0x50654,0x01", scratch.file("initrd")])
         let text = String(decoding: outcome.stdout, as: UTF8.self)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(!Self.hasControl(text) && !Self.hasControl(outcome.stderr), "\(text.debugDescription)")

@@ -432,10 +432,10 @@ struct InspectTests {
         #expect(!lines.contains { $0.hasPrefix("main archive:") })
 
         // The command line, text and JSON.
-        let text = InProcess.run(["inspect", path, "--cpu", "0x50654,0x1"])
+        let text = InProcess.run(["inspect", "--no-loaders", path, "--cpu", "0x50654,0x1"])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdoutText.contains("\n  \(compress) at offset \(mainOffset): "))
-        let json = InProcess.run(["inspect", path, "--cpu", "0x50654,0x1", "--json"])
+        let json = InProcess.run(["inspect", "--no-loaders", path, "--cpu", "0x50654,0x1", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
         let main = try #require(object["main"] as? [String: Any])
         #expect(main["kind"] as? String == "uncompressed-cpio" && main["offset"] as? Int == d13.early)

@@ -408,7 +408,7 @@ struct RebuildTests {
         #expect(lines.first?.hasPrefix("early-ucode: error: \(setup.image): offset ") == true)
         #expect(try setup.bytes() == Array(whole.prefix(whole.count - 600)))
 
-        let inspect = InProcess.run(["inspect", setup.image, "--cpu", "0x50654"])
+        let inspect = InProcess.run(["inspect", "--no-loaders", setup.image, "--cpu", "0x50654"])
         #expect(inspect.status == 1)
         #expect(inspect.stderr.split(separator: "\n").count == 1)
     }
@@ -420,11 +420,11 @@ struct RebuildTests {
                                     environment: ["SOURCE_DATE_EPOCH": "1700000000"])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
         #expect(rebuilt.stdoutText.contains("old image kept as \(setup.image).bak"))
-        let inspect = InProcess.run(["inspect", setup.image, "--cpu", "0x50654,0x1", "--cpu", "0xa00f11"])
+        let inspect = InProcess.run(["inspect", "--no-loaders", setup.image, "--cpu", "0x50654,0x1", "--cpu", "0xa00f11"])
         #expect(inspect.status == 0)
         #expect(inspect.stdoutText.contains("  linux: 0x2007006 "))
         #expect(inspect.stdoutText.contains("  xen:   0xa0011d5 "))
-        let json = InProcess.run(["inspect", setup.image, "--cpu", "0xa00f11", "--json"])
+        let json = InProcess.run(["inspect", "--no-loaders", setup.image, "--cpu", "0xa00f11", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
         let loads = try #require(object["loads"] as? [[String: Any]])
         #expect((loads.first?["xen"] as? [String: Any])?["revision"] as? String == "0xa0011d5")
@@ -453,7 +453,7 @@ struct RebuildTests {
         // ...while naming the CPU on the command line uses the configuration's firmware folder.
         let named = InProcess.run(["rebuild", setup.image, "--config", config, "--cpu", "0xa00f11"])
         #expect(named.status == 0, "\(named.stderr)")
-        let inspect = InProcess.run(["inspect", setup.image, "--cpu", "0xa00f11"])
+        let inspect = InProcess.run(["inspect", "--no-loaders", setup.image, "--cpu", "0xa00f11"])
         #expect(inspect.stdoutText.contains("  linux: 0xa0011d5 "))
     }
 }

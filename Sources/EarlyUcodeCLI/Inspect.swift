@@ -10,8 +10,9 @@ struct Inspect: ContextCommand {
             names are looked at). Shows each early archive, each microcode member and the updates in \
             it, members the loaders never use, and what follows (each part in turn: on Debian 13 an \
             uncompressed cpio of compressed modules and firmware, then the compressed main archive). For each CPU (default: this host's) \
-            it shows the update Linux 6.1 and Xen 4.17 would take, and for this host's CPUs how that \
-            compares with the running revision. IMAGE may also be a microcode cpio or a bare vendor \
+            and each kernel and Xen that will boot (/boot's, or --kernel/--xen), it shows the update that release \
+            takes, with the rules of its version (the AMD digest list read from the binary itself), or why it \
+            takes none; for this host's CPUs, how that compares with the running revision. IMAGE may also be a microcode cpio or a bare vendor \
             file. Exits 1, after the report, when a microcode member is malformed.
             """)
 

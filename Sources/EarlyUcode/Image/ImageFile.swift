@@ -9,7 +9,7 @@ public final class ImageFile {
     public let path: String
     public let size: Int
     let fd: Int32
-    private let identity: Identity
+    private let identity: FileIdentity
 
     /// Reads near each other (cpio headers, names) are served from one
     /// window instead of a system call each.
@@ -20,24 +20,6 @@ public final class ImageFile {
     /// of the early part" means, measurably.
     public private(set) var bytesRead = 0
     static let copyChunk = 1 << 20
-
-    /// What says "the same file": a rename over the path, or a write to the
-    /// file, changes it.
-    struct Identity: Equatable {
-        var device: UInt64
-        var inode: UInt64
-        var size: Int64
-        var modified: Int
-        var modifiedNanoseconds: Int
-
-        init(_ info: stat) {
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-            size = Int64(info.st_size)
-            modified = info.st_mtim.tv_sec
-            modifiedNanoseconds = info.st_mtim.tv_nsec
-        }
-    }
 
     public init(path: String) throws(InputError) {
         self.path = path
@@ -57,7 +39,7 @@ public final class ImageFile {
         }
         self.fd = fd
         self.size = Int(info.st_size)
-        self.identity = Identity(info)
+        self.identity = FileIdentity(info)
     }
 
     deinit { close(fd) }
@@ -69,7 +51,7 @@ public final class ImageFile {
         guard stat(path, &now) == 0 else { return false }
         var opened = stat()
         guard fstat(fd, &opened) == 0 else { return false }
-        return Identity(now) == identity && Identity(opened) == identity
+        return FileIdentity(now) == identity && FileIdentity(opened) == identity
     }
 
     /// `count` bytes at `offset`; fewer only where the file ends.

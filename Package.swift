@@ -11,17 +11,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CLibArchive",
-            pkgConfig: "libarchive",
-            providers: [.apt(["libarchive-dev"])]
-        ),
+        // libarchive and libcrypto are loaded with dlopen when first needed
+        // (these C targets hold the loaders), not at start-up: see their
+        // headers. They build against the -dev packages' headers.
+        .target(name: "CLibArchive"),
         // OpenSSL's libcrypto, for SHA-256 (Support/SHA256.swift).
-        .systemLibrary(
-            name: "CLibCrypto",
-            pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"])]
-        ),
+        .target(name: "CLibCrypto"),
         .target(
             name: "EarlyUcode",
             dependencies: ["CLibArchive", "CLibCrypto"]

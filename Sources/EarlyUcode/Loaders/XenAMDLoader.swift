@@ -77,7 +77,7 @@ enum XenAMDLoader {
                               best.map({ RevisionOrder.xen.isNewer(id, than: $0.revision) }) ?? true {
                         let verdict = model.digestVerdict(cpu: cpu, patchID: id, patch: data[patch..<(patch + size)])
                         switch verdict {
-                        case .mismatch, .notListed, .unknown:
+                        case .mismatch, .notListed, .unknown, .cannotHash:
                             refused.append((id, verdict))
                         case .notChecked, .listed:
                             best = LoadCandidate(revision: id, date: MicrocodeDate(date), offset: at(position), size: size)
@@ -101,8 +101,8 @@ enum XenAMDLoader {
         let passedOver = refused.filter { refusal in best.map { RevisionOrder.xen.isNewer(refusal.id, than: $0.revision) } ?? true }
         if best == nil, let first = passedOver.first {
             prediction.reason = model.refusal(first.verdict, patchID: first.id) + " (\"No suitable patch found\")"
-            prediction.isKnown = first.verdict != .unknown
-            prediction.refusesForItsDigest = first.verdict != .unknown
+            prediction.isKnown = first.verdict.isKnown
+            prediction.refusesForItsDigest = first.verdict.isKnown
         }
         for refusal in passedOver.dropFirst(best == nil ? 1 : 0) {
             prediction.notes.append("passes over " + model.refusal(refusal.verdict, patchID: refusal.id))

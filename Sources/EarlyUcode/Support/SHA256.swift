@@ -1,7 +1,7 @@
 import CLibCrypto
 
-/// A SHA-256 digest, computed by the system's libcrypto (OpenSSL 3): the
-/// only file that imports CLibCrypto.
+/// A SHA-256 digest, computed by the system's libcrypto (OpenSSL 3), which
+/// is loaded on first use: the only file that imports CLibCrypto.
 ///
 /// What it is for: the golden archives' digests in the tests, and the
 /// digests newer Linux (`arch/x86/kernel/cpu/microcode/amd_shas.c`) and Xen
@@ -12,32 +12,36 @@ public struct SHA256: Sendable, Hashable, CustomStringConvertible {
     /// The digest's 32 bytes.
     public let bytes: [UInt8]
 
+    /// libcrypto could not be loaded (or failed): the reason, for an
+    /// "unknown" answer rather than a guessed one.
+    public struct Unavailable: Error, Sendable, Equatable, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "cannot compute SHA-256: " + reason }
+    }
+
     /// The digest of `data`.
-    public init(of data: UnsafeRawBufferPointer) {
+    public init(of data: UnsafeRawBufferPointer) throws(Unavailable) {
         var digest = [UInt8](repeating: 0, count: Self.byteCount)
-        var length: UInt32 = 0
-        // An empty buffer may have no base address; libcrypto wants one even for zero bytes.
-        let empty: UInt8 = 0
-        let status = withUnsafePointer(to: empty) { placeholder in
-            digest.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(data.baseAddress ?? UnsafeRawPointer(placeholder), data.count, out.baseAddress, &length, EVP_sha256(), nil)
-            }
+        let status = digest.withUnsafeMutableBufferPointer { out in
+            eu_sha256(data.baseAddress, data.count, out.baseAddress)
         }
-        // EVP_Digest fails only when libcrypto cannot allocate or load its
-        // default provider: the process has no working libcrypto, and a
-        // digest cannot be made up. (swift-crypto treats BoringSSL's
-        // digest calls the same way.)
-        precondition(status == 1 && length == UInt32(Self.byteCount),
-                     "libcrypto: EVP_Digest(SHA-256) failed: \(Self.libcryptoError())")
+        // Fails only when libcrypto.so.3 cannot be loaded or cannot allocate
+        // its default provider.
+        guard status == 1 else { throw Unavailable(reason: Self.libcryptoError()) }
         bytes = digest
     }
 
     /// The digest of `data` ([UInt8], ArraySlice<UInt8>, ...).
-    public init(of data: some Collection<UInt8>) {
-        if let digest = data.withContiguousStorageIfAvailable({ SHA256(of: UnsafeRawBufferPointer($0)) }) {
-            self = digest
+    public init(of data: some Collection<UInt8>) throws(Unavailable) {
+        let result: Result<SHA256, Unavailable>? = data.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(Unavailable) in try SHA256(of: UnsafeRawBufferPointer(buffer)) }
+        }
+        if let result {
+            self = try result.get()
         } else {
-            self = Array(data).withUnsafeBytes { SHA256(of: $0) }
+            let copy = Array(data)
+            let result = copy.withUnsafeBytes { raw in Result { () throws(Unavailable) in try SHA256(of: raw) } }
+            self = try result.get()
         }
     }
 
@@ -69,12 +73,12 @@ public struct SHA256: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { hex }
 
-    /// libcrypto's reason for the last failure on this thread.
+    /// libcrypto's reason for the last failure on this thread (or why it
+    /// could not be loaded).
     private static func libcryptoError() -> String {
-        let code = ERR_get_error()
-        guard code != 0 else { return "no reason given" }
-        var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &buffer, buffer.count)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var buffer = [CChar](repeating: 0, count: 512)
+        eu_crypto_error(&buffer, buffer.count)
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.isEmpty ? "libcrypto gave no reason" : text
     }
 }

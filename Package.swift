@@ -36,7 +36,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EarlyUcodeTests",
-            dependencies: ["EarlyUcode", "EarlyUcodeCLI"],
+            dependencies: ["EarlyUcode", "EarlyUcodeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // Inputs the tests read from disk, not sources or resources; the
             // golden files are read and (scripts/regenerate-golden) written
             // in place, so they are not resources either.

@@ -4,6 +4,7 @@ import FoundationEssentials
 
 struct Build: ContextCommand {
     static let configuration = CommandConfiguration(
+        commandName: "build",
         abstract: "Write the early microcode archive (uncompressed newc cpio).",
         discussion: """
             The archive holds kernel/x86/microcode/GenuineIntel.bin and/or AuthenticAMD.bin with \

@@ -3,6 +3,7 @@ import EarlyUcode
 
 struct Check: ContextCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Say whether this host will load current microcode early at its next boot.",
         discussion: """
             Findings (ok, warning, problem) about the configuration, the CPUs and the microcode \

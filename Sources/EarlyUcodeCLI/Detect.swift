@@ -3,6 +3,7 @@ import EarlyUcode
 
 struct Detect: ContextCommand {
     static let configuration = CommandConfiguration(
+        commandName: "detect",
         abstract: "Show this host's CPUs: signature, platform flags, running microcode revision.",
         discussion: "Exits with status 3 when logical CPUs of one signature run different revisions.")
 

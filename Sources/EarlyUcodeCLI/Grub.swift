@@ -3,6 +3,7 @@ import EarlyUcode
 
 struct Grub: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "grub",
         abstract: "Manage ucode=scan on Xen's command line (a file in /etc/default/grub.d).",
         discussion: """
             Xen loads microcode early only with ucode=scan (or ucode=N). 'enable' writes \
@@ -23,6 +24,7 @@ struct Grub: ParsableCommand {
 
     struct Enable: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enable",
             abstract: "Write the file that adds ucode=scan to Xen's normal entries (honours EARLY_UCODE_XEN).")
 
         @OptionGroup var location: Location
@@ -44,7 +46,7 @@ struct Grub: ParsableCommand {
     }
 
     struct Disable: ContextCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove early-ucode's file from the GRUB defaults folder.")
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Remove early-ucode's file from the GRUB defaults folder.")
 
         @OptionGroup var location: Location
 
@@ -62,6 +64,7 @@ struct Grub: ParsableCommand {
 
     struct Status: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show whether the file is in place and what update-grub will give Xen.")
 
         @OptionGroup var location: Location

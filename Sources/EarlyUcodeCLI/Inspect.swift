@@ -3,6 +3,7 @@ import EarlyUcode
 
 struct Inspect: ContextCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Show the early part of an initrd and which microcode Linux and Xen would load from it.",
         discussion: """
             Walks the uncompressed front of IMAGE as Linux's early loader and Xen's ucode=scan do, \

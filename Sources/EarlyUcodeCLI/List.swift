@@ -3,6 +3,7 @@ import EarlyUcode
 
 struct List: ContextCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "Show every update found and whether it would be selected, and why.")
 
     @OptionGroup var source: SourceOptions

@@ -4,6 +4,7 @@ import FoundationEssentials
 
 struct Rebuild: ContextCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rebuild",
         abstract: "Replace the early microcode of an initrd in place, keeping everything else.",
         discussion: """
             Writes a new early microcode archive (selected as build selects) at the front of IMAGE. \

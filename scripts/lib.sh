@@ -78,6 +78,36 @@ xen_elf() {
   esac
 }
 
+# --- Debian's own microcode hooks, kept out of a test's initrd --------------------
+
+# without_debian_microcode_hooks COMMAND...: runs COMMAND (a mkinitramfs)
+# with Debian's intel-microcode and amd64-microcode hooks off. When those
+# packages are installed, their hooks in /usr/share/initramfs-tools/hooks run
+# in every mkinitramfs (-d CONF does not change that folder) and prepend
+# their own archive, so what a test builds would depend on what this machine
+# has installed. COMMAND runs in a private mount namespace (unshare -m) whose
+# /etc/default is a copy of this machine's (in $work, from work_dir) with
+# IUCODE_TOOL_INITRAMFS=no and AMD64UCODE_INITRAMFS=no in the hooks' own
+# settings files: nothing outside the namespace changes. Without those
+# hooks, COMMAND just runs.
+without_debian_microcode_hooks() {
+  local hooks=/usr/share/initramfs-tools/hooks dir status=0
+  if [ ! -e "$hooks/intel_microcode" ] && [ ! -e "$hooks/amd64_microcode" ]; then
+    "$@"
+    return
+  fi
+  [ "$(id -u)" -eq 0 ] || die "Debian's microcode hooks are installed ($hooks): keeping them out of the test's image needs root (unshare -m)"
+  dir=${work:?work_dir first}/etc-default
+  if [ ! -d "$dir" ]; then
+    mkdir "$dir"
+    cp -a /etc/default/. "$dir/"
+    printf '# %s: the hook off in this test'"'"'s mount namespace\nIUCODE_TOOL_INITRAMFS=no\n' "$prog" > "$dir/intel-microcode"
+    printf '# %s: the hook off in this test'"'"'s mount namespace\nAMD64UCODE_INITRAMFS=no\n' "$prog" > "$dir/amd64-microcode"
+  fi
+  unshare -m --propagation private -- sh -c 'mount --bind "$0" /etc/default && exec "$@"' "$dir" "$@" || status=$?
+  return "$status"
+}
+
 # --- Temporary folder and what runs in the background ------------------------
 
 # work_dir [TEMPLATE]: makes a private folder (mktemp -d [TEMPLATE]), names
@@ -286,6 +316,64 @@ debian_newest() (
   name=$(APT_CONFIG=$debian_apt_dir/apt.conf apt-cache pkgnames | grep -x -E -- "$ere" | sort -V | tail -n 1)
   [ -n "$name" ] || die "no package in Debian $suite matches $ere"
   echo "$name"
+)
+
+# debian_microcode: a firmware root (intel-ucode/, amd-ucode/) of Debian 12's
+# intel-microcode and amd64-microcode, as ../shared/fixtures/firmware is,
+# fetched with debian_fetch (this machine's apt sources and state are never
+# used, whether or not they have non-free-firmware) and cached in
+# $top/.build/firmware/; prints its path. The versions the golden
+# real-firmware digest was made for (debian_microcode_versions), while the
+# archive has them; else the newest, saying so (that one test then skips,
+# saying why). README.md names the packages and versions; the packages'
+# copyright files are beside it. Debian 12's, whatever this machine runs:
+# the tests' expectations are written for them.
+debian_microcode_versions="intel-microcode=3.20251111.1~deb12u1 amd64-microcode=3.20250311.1~deb12u1"
+debian_microcode() (
+  local suite=bookworm spec specs=() dirs=() dir dest tmp pkg
+  debian_fetch "$suite" > /dev/null
+  for spec in $debian_microcode_versions; do
+    if debian_apt "$suite" apt-cache show -- "$spec" 2>/dev/null | grep -qx "Version: ${spec#*=}"; then
+      specs+=("$spec")
+    else
+      say "$spec is no longer in Debian $suite: using its newest ${spec%%=*}"
+      specs+=("${spec%%=*}")
+    fi
+  done
+  mapfile -t dirs < <(debian_fetch "$suite" "${specs[@]}")
+  [ "${#dirs[@]}" -eq 2 ] || die "fetching ${specs[*]} from Debian $suite failed"
+  # A plain name (no ~, + or :), as configuration files and --firmware-dir take it.
+  dest=$top/.build/firmware/debian12-$(printf '%s-%s' "${dirs[0]##*/}" "${dirs[1]##*/}" | sed 's/%3a/-/g; s/[^A-Za-z0-9.-]/-/g')
+  if [ ! -d "$dest" ]; then
+    mkdir -p "$top/.build/firmware"
+    rm -rf -- "$top/.build/firmware"/.tmp.*
+    tmp=$(mktemp -d "$top/.build/firmware/.tmp.XXXXXX")
+    for dir in "${dirs[@]}"; do
+      pkg=${dir##*/}
+      pkg=${pkg%%_*}
+      find "$dir" -path '*/firmware/intel-ucode' -type d -exec cp -a {} "$tmp/" \;
+      find "$dir" -path '*/firmware/amd-ucode' -type d -exec cp -a {} "$tmp/" \;
+      cp "$dir/usr/share/doc/$pkg/copyright" "$tmp/$pkg.copyright"
+    done
+    [ -d "$tmp/intel-ucode" ] && [ -d "$tmp/amd-ucode" ] || die "no intel-ucode/ or amd-ucode/ in ${dirs[*]}"
+    {
+      echo "# Real CPU microcode, for tests"
+      echo
+      echo "Unmodified files from Debian 12 packages (non-free-firmware), fetched by"
+      echo "scripts/lib.sh's debian_microcode:"
+      echo
+      echo "| folder | package | version |"
+      echo "| --- | --- | --- |"
+      echo "| intel-ucode/ | intel-microcode | $(basename "${dirs[0]}" | sed 's/^[^_]*_//; s/%3a/:/g') |"
+      echo "| amd-ucode/ | amd64-microcode | $(basename "${dirs[1]}" | sed 's/^[^_]*_//; s/%3a/:/g') |"
+      echo
+      echo "Licenses: intel-microcode.copyright and amd64-microcode.copyright."
+    } > "$tmp/README.md"
+    chmod 0755 "$tmp"
+    mv -T "$tmp" "$dest"
+    say "real microcode (Debian $suite) in $dest"
+  fi
+  echo "$dest"
 )
 
 debian_fetch() (

@@ -11,6 +11,16 @@
 #   work            the script's temporary folder, once work_dir made it
 #   boot_timeout    seconds per QEMU boot (BOOT_TIMEOUT, default 120)
 #   debian_root     where debian_fetch keeps other Debian releases' packages
+#                   and debian_system its Debian roots ($top/.build/debian)
+#
+# Debian roots for the boot-integration tests (details at debian_system):
+#   debian_system SUITE [PKG...]            a cached debootstrap root of
+#                                           SUITE (bookworm, trixie), printed
+#   debian_run ROOT CHANGES [--bind SRC DEST | --ro-bind SRC DEST]... [--] COMMAND...
+#                                           COMMAND in ROOT without changing
+#                                           it: writes land in CHANGES
+#   debian_kernel SUITE                     a folder with SUITE's kernel
+#                                           (boot/vmlinuz-V and its modules)
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 release_binary=$top/.build/release/early-ucode
@@ -410,3 +420,280 @@ debian_fetch() (
     echo "$dest"
   done
 )
+
+# --- Debian roots: debootstrap, cached, and tools run inside them --------------
+#
+# debian_system SUITE [PKG...]: prints the path of a Debian SUITE (bookworm,
+# trixie) root file system, made on first use and cached in
+# $debian_root/SUITE/system, so every script of a run (and every later run)
+# shares one root per suite:
+#   - `debootstrap --variant=minbase SUITE` from this machine's own Debian
+#     mirror (debian_machine_uris, as debian_fetch uses), verified with
+#     Debian's archive keyring; the root's apt then names that mirror for
+#     SUITE, SUITE-updates and SUITE-security (main only);
+#   - then, inside it (`apt-get install --no-install-recommends`), the
+#     suite's packages (debian_system_packages: what the boot-integration
+#     tests run: initramfs-tools, dracut-core, grub-common/grub-pc-bin,
+#     systemd with kernel-install, for trixie systemd-ukify and
+#     systemd-boot-efi, cpio, zstd) plus the PKGs the caller names;
+#   - /usr/sbin/policy-rc.d says 101, so no package starts a service.
+# It is built in a temporary folder beside the cache and renamed into place
+# when whole: a killed run never leaves half a root (what it left is removed
+# by the next). The root's marker file, $debian_root/SUITE/system.packages,
+# records how it was made (suite, mirror, variant, packages, extra PKGs); a
+# root made another way is made again: from scratch when the suite, mirror
+# or variant changed or lib.sh's list dropped a package, else (packages
+# added, or PKGs not yet in it) by installing what it lacks into a copy of
+# it, which then replaces it. Downloaded .debs are
+# kept in $debian_root/SUITE/system-debs/ for the next rebuild. Runs on one
+# suite take turns (the suite's lock, shared with debian_fetch). Needs root,
+# debootstrap (apt-get install debootstrap) and unshare.
+#
+# The cached root is a read-only base: run tools in it with debian_run,
+# which overlays it, never in it directly.
+#
+# debian_run ROOT CHANGES [--bind SRC DEST | --ro-bind SRC DEST]... [--] COMMAND [ARG...]:
+# runs COMMAND chrooted in ROOT, in a private mount namespace (unshare -m,
+# propagation private) where ROOT is the lower layer of an overlay whose
+# upper layer is CHANGES/upper: every file COMMAND writes lands there and
+# ROOT stays as it was. Files put in CHANGES/upper beforehand (a binary,
+# hooks, a configuration, /boot's contents) are in the root when COMMAND
+# runs; what it wrote is read from CHANGES/upper afterwards (deleted files
+# are overlayfs whiteouts there). Also mounted, in that namespace only:
+# proc on /proc, /sys and /dev (recursive binds), a tmpfs on /run and /tmp,
+# and each SRC (a host path) on DEST (a path in the root, created when
+# missing). Every mount ends with the namespace, when COMMAND exits: none
+# is ever left behind, whatever kills the script. COMMAND gets a clean
+# environment (PATH, HOME=/root, LC_ALL=C.UTF-8, DEBIAN_FRONTEND=
+# noninteractive); pass more as `env VAR=VALUE... COMMAND`. Its status is
+# debian_run's. CHANGES is made when missing; use a fresh one per run
+# (e.g. under $work), since overlayfs needs its upper and work folders on
+# one file system and never shared by two mounts at once.
+#
+#   root=$(debian_system trixie)
+#   mkdir -p "$work/t/upper/boot" && cp vmlinuz-V "$work/t/upper/boot/"
+#   debian_run "$root" "$work/t" -- dracut --kver V /boot/initrd.img-V
+#   ls "$work/t/upper/boot"
+#
+# debian_kernel SUITE: prints a folder holding SUITE's kernel as
+# boot/vmlinuz-V and config-V, with its modules (debian_kernel_modules DIR
+# V): / when this machine runs SUITE and has one in /boot, else the newest
+# linux-image-*-amd64-unsigned of SUITE, fetched with debian_fetch (cached,
+# shared with loader-test; depmod writes its modules.dep there once).
+# debian_kernel_version DIR: its V.
+
+# debian_system_packages SUITE: what the tests need in SUITE's root.
+# early-ucode's binary needs libarchive and libcrypto (its other libraries
+# come with them or with minbase).
+debian_system_packages() {
+  local common="initramfs-tools dracut-core cpio zstd kmod udev grub-common grub-pc-bin systemd"
+  case "$1" in
+    bookworm) echo "$common libarchive13 libssl3" ;;
+    trixie) echo "$common libarchive13t64 libssl3t64 systemd-ukify systemd-boot-efi" ;;
+    *) die "debian_system: no package list for Debian $1 (bookworm, trixie)" ;;
+  esac
+}
+
+# debian_words WORD...: the words, sorted, unique, on one line.
+debian_words() { printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//'; }
+
+debian_system() (
+  local suite=$1 dir root marker base extra head mirror uris have_base have_extra missing pkg tmp
+  shift
+  need debootstrap debootstrap
+  need unshare util-linux
+  [ "$(id -u)" -eq 0 ] || die "debian_system needs root (debootstrap, chroot, mounts)"
+  dir=$debian_root/$suite
+  root=$dir/system
+  marker=$dir/system.packages
+  debian_lock "$suite"
+  # What a killed run left.
+  rm -rf -- "$dir"/.system.*
+  uris=$(debian_machine_uris)
+  mirror=$(awk '$2 == "main" { print $1; exit }' <<< "$uris")
+  [ -n "$mirror" ] || die "no Debian archive for this release in /etc/apt/sources.list{,.d/*} to debootstrap $suite from"
+  # shellcheck disable=SC2046
+  base=$(debian_words $(debian_system_packages "$suite"))
+  # shellcheck disable=SC2046
+  extra=$(debian_words "$@")
+  head="suite: $suite
+mirror: $mirror
+variant: minbase"
+  missing=()
+  if [ -d "$root" ] && [ -f "$marker" ] && [ "$(sed -n '1,3p' "$marker")" = "$head" ]; then
+    have_base=$(sed -n 's/^packages: //p' "$marker")
+    have_extra=$(sed -n 's/^extra: //p' "$marker")
+    # What the root lacks; a package dropped from lib.sh's list needs a fresh root.
+    for pkg in $have_base; do
+      case " $base " in *" $pkg "*) ;; *) missing=(fresh); break ;; esac
+    done
+    if [ "${missing[*]-}" != fresh ]; then
+      for pkg in $base $extra; do
+        case " $have_base $have_extra " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+      done
+      if [ "${#missing[@]}" -eq 0 ]; then
+        echo "$root"
+        return 0
+      fi
+    fi
+  else
+    missing=(fresh)
+  fi
+  tmp=$(mktemp -d "$dir/.system.XXXXXX")
+  if [ "${missing[*]}" != fresh ]; then
+    say "adding ${missing[*]} to the Debian $suite root (in a copy, renamed into place)"
+    cp -a "$root/." "$tmp/"
+    debian_system_install "$suite" "$tmp" "${missing[@]}"
+    # shellcheck disable=SC2086
+    printf '%s\npackages: %s\nextra: %s\n' "$head" "$base" "$(debian_words $have_extra $extra)" > "$tmp.packages"
+  else
+    [ ! -e "$root" ] || say "the Debian $suite root was made from another package list or mirror: making it again"
+    say "making a Debian $suite root (debootstrap --variant=minbase, $mirror; cached in $root)"
+    local started=$SECONDS
+    mkdir -p "$dir/system-debs/partial" "$dir/debootstrap-debs"
+    # debootstrap mounts /proc and /sys in the target itself: in a namespace of its own, so none is left.
+    if ! unshare -m --propagation private debootstrap --variant=minbase --merged-usr \
+        --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+        --cache-dir="$dir/debootstrap-debs" "$suite" "$tmp" "$mirror" > "$dir/debootstrap.log" 2>&1; then
+      tail -n 15 "$dir/debootstrap.log" >&2
+      rm -rf -- "$tmp"
+      die "debootstrap $suite failed (log: $dir/debootstrap.log)"
+    fi
+    debian_system_sources "$suite" "$tmp" "$uris"
+    printf '#!/bin/sh\n# Test root (scripts/lib.sh debian_system): no service starts.\nexit 101\n' > "$tmp/usr/sbin/policy-rc.d"
+    chmod 0755 "$tmp/usr/sbin/policy-rc.d"
+    # shellcheck disable=SC2086
+    debian_system_install "$suite" "$tmp" $base $extra
+    printf '%s\npackages: %s\nextra: %s\n' "$head" "$base" "$extra" > "$tmp.packages"
+    say "made the Debian $suite root in $((SECONDS - started))s"
+  fi
+  rm -rf -- "$root.old"
+  if [ -d "$root" ]; then mv -T "$root" "$root.old"; fi
+  mv -T "$tmp" "$root"
+  mv -f "$tmp.packages" "$marker"
+  rm -rf -- "$root.old"
+  echo "$root"
+)
+
+# debian_system_sources SUITE ROOT URIS: the root's apt sources, this
+# machine's mirrors for SUITE (deb822), instead of debootstrap's one line.
+debian_system_sources() {
+  local suite=$1 root=$2 uris=$3 main security
+  main=$(awk '$2 == "main" { print $1 }' <<< "$uris" | tr '\n' ' ')
+  security=$(awk '$2 == "security" { print $1 }' <<< "$uris" | tr '\n' ' ')
+  rm -f "$root/etc/apt/sources.list"
+  {
+    printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "${main% }" "$suite" "$suite"
+    [ -z "$security" ] || printf '\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "${security% }" "$suite"
+  } > "$root/etc/apt/sources.list.d/debian.sources"
+}
+
+# debian_system_install SUITE ROOT PKG...: apt-get update and install in
+# ROOT itself (not overlaid: ROOT is a folder being built), with the
+# suite's .deb cache bound on the root's.
+debian_system_install() {
+  local suite=$1 root=$2 log
+  shift 2
+  log=$debian_root/$suite/system-install.log
+  if ! debian_namespace "$root" "" --bind "$debian_root/$suite/system-debs" /var/cache/apt/archives -- \
+      sh -c 'apt-get -q -o APT::Keep-Downloaded-Packages=true update && apt-get -q -y --no-install-recommends -o APT::Keep-Downloaded-Packages=true install "$@"' \
+      apt "$@" > "$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    die "apt-get install $* in the Debian $suite root failed (log: $log)"
+  fi
+  rm -rf -- "${root:?}"/var/lib/apt/lists/* "${root:?}"/tmp/* 2>/dev/null || true
+}
+
+debian_run() {
+  local root=$1 changes=$2
+  shift 2
+  [ -d "$root" ] || die "debian_run: no root at $root"
+  mkdir -p "$changes/upper" "$changes/work" "$changes/merged"
+  debian_namespace "$root" "$changes" "$@"
+}
+
+# debian_namespace ROOT CHANGES [--bind SRC DEST | --ro-bind SRC DEST]... [--] COMMAND...:
+# debian_run's work; CHANGES '' runs in ROOT itself (debian_system's build).
+debian_namespace() {
+  local root=$1 changes=$2
+  shift 2
+  local binds=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --bind|--ro-bind) binds+=("$1" "${2:?}" "${3:?}"); shift 3 ;;
+      --) shift; break ;;
+      *) break ;;
+    esac
+  done
+  [ $# -gt 0 ] || die "debian_run: no command"
+  # The script below runs in the new namespace; its mounts vanish with it.
+  # shellcheck disable=SC2016
+  unshare -m --propagation private -- bash -c '
+    set -eu
+    root=$1 changes=$2 nbinds=$3
+    shift 3
+    if [ -n "$changes" ]; then
+      mount -t overlay early-ucode-test-root -o "lowerdir=$root,upperdir=$changes/upper,workdir=$changes/work" "$changes/merged"
+      root=$changes/merged
+    fi
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount --rbind /dev "$root/dev"
+    mount -t tmpfs -o mode=0755 early-ucode-test-run "$root/run"
+    mount -t tmpfs -o mode=1777 early-ucode-test-tmp "$root/tmp"
+    while [ "$nbinds" -gt 0 ]; do
+      kind=$1 src=$2 dest=$3
+      shift 3
+      nbinds=$((nbinds - 1))
+      if [ -d "$src" ]; then mkdir -p "$root$dest"; else mkdir -p "$(dirname "$root$dest")"; [ -e "$root$dest" ] || : > "$root$dest"; fi
+      mount --bind "$src" "$root$dest"
+      if [ "$kind" = --ro-bind ]; then mount -o remount,bind,ro "$root$dest"; fi
+    done
+    exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+  ' debian_run "$root" "$changes" "$(( ${#binds[@]} / 3 ))" "${binds[@]}" "$@"
+}
+
+debian_kernel() {
+  local suite=$1 host vmlinuz version package dir
+  host=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  if [ "$host" = "$suite" ]; then
+    for vmlinuz in $(ls -d /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+      version=${vmlinuz#/boot/vmlinuz-}
+      if [ -f "/lib/modules/$version/modules.dep" ]; then echo /; return 0; fi
+    done
+  fi
+  case "$suite" in
+    bookworm) package=$(debian_newest bookworm 'linux-image-6\.1\.0-[0-9]+-amd64-unsigned') ;;
+    trixie) package=$(debian_newest trixie 'linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned') ;;
+    *) die "debian_kernel: no kernel package known for Debian $suite" ;;
+  esac
+  dir=$(debian_fetch "$suite" "$package")
+  # A package's modules come without the maps depmod writes at install time.
+  version=$(debian_kernel_version "$dir")
+  if [ ! -f "$(debian_kernel_modules "$dir" "$version")/modules.dep" ]; then
+    need depmod kmod
+    depmod -b "$dir$( [ -d "$dir/usr/lib/modules" ] && echo /usr)" "$version" \
+      || die "depmod for $version in $dir failed"
+  fi
+  echo "$dir"
+}
+
+# debian_kernel_modules DIR V: DIR's modules folder for V (lib/modules/V,
+# or usr/lib/modules/V as Debian 13's packages have it).
+debian_kernel_modules() {
+  if [ -d "$1/lib/modules/$2" ]; then echo "$1/lib/modules/$2"
+  elif [ -d "$1/usr/lib/modules/$2" ]; then echo "$1/usr/lib/modules/$2"
+  else die "no modules for $2 in $1"
+  fi
+}
+
+# debian_kernel_version DIR: the version V of DIR/boot/vmlinuz-V (the newest).
+debian_kernel_version() {
+  local vmlinuz
+  vmlinuz=$(newest "$1"/boot/vmlinuz-*)
+  [ -n "$vmlinuz" ] || die "no boot/vmlinuz-* in $1"
+  echo "${vmlinuz##*/vmlinuz-}"
+}

@@ -15,7 +15,7 @@ public struct Finding: Sendable, Equatable, Encodable {
     }
 
     public enum Area: String, Sendable, Equatable, Encodable, CaseIterable {
-        case config, cpu, images, initramfs, grub
+        case config, cpu, images, integration, initramfs, grub
         case lateLoading = "late-loading"
     }
 

@@ -1,7 +1,7 @@
 extension ReadinessCheck {
     // MARK: - GRUB
 
-    static func grub(_ inputs: ReadinessInputs, config: EarlyUcodeConfig) -> ([Finding], [GrubMenuEntry], GrubDefaults?) {
+    static func grub(_ inputs: ReadinessInputs, config: EarlyUcodeConfig, earlyFileMode: Bool = false) -> ([Finding], [GrubMenuEntry], GrubDefaults?) {
         var findings: [Finding] = []
         let bootNames = (try? FileIO.entries(of: inputs.bootDirectory)) ?? []
         let xenInstalled = bootNames.contains { $0.hasPrefix("xen-") && $0.hasSuffix(".gz") }
@@ -47,6 +47,10 @@ extension ReadinessCheck {
         if xenInstalled && !stock.isEmpty {
             let singleLine = grubPutsEarlyInitrdsOnOneLine(inputs.grubXenScript)
             for name in stock {
+                if earlyFileMode && !singleLine && name == EarlyFile.name {
+                    findings.append(Finding(.ok, .grub, "early-ucode's early file: this GRUB (2.12) loads it as a module after dom0's initrd, where ucode=scan finds it", path: Path.join(inputs.bootDirectory, name)))
+                    continue
+                }
                 findings.append(Finding(singleLine ? .problem : .warning, .grub,
                     singleLine
                         ? "\(inputs.grubXenScript) (GRUB 2.04-2.06) puts this file and the real initrd on one module2 line: GRUB loads only this file and dom0 boots with it as its initrd; remove it (early-ucode puts microcode inside the initrd)"
@@ -78,11 +82,16 @@ extension ReadinessCheck {
         return (findings, entries, defaults)
     }
 
-    /// GRUB 2.04-2.06's script joins every initrd into one `module2` line
-    /// (`$(echo $initrd_path)`); 2.12 writes one line per file.
+    /// GRUB 2.04-2.06's script joins every initrd into one `module2` line:
+    /// it collects them (`initrd_path="${initrd_path} ${rel_dirname}/${i}"`)
+    /// and writes `--nounzip   $(echo $initrd_path)` once. 2.12 (Debian 13)
+    /// writes that same line once per file, inside the loop, after setting
+    /// `initrd_path="${rel_dirname}/${i}"`: that assignment tells it apart.
     static func grubPutsEarlyInitrdsOnOneLine(_ script: String) -> Bool {
         guard let bytes = try? FileIO.read(script, limit: 1 << 20) else { return true }
-        return String(decoding: bytes, as: UTF8.self).contains("--nounzip   $(echo $initrd_path)")
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.contains("initrd_path=\"${rel_dirname}/${i}\"") { return false }
+        return text.contains("--nounzip   $(echo $initrd_path)")
     }
 
     public static func xenEntryFindings(_ entry: GrubMenuEntry, path: String, wantsScan: Bool, fix: String) -> [Finding] {
@@ -131,6 +140,8 @@ extension ReadinessCheck {
                 findings.append(Finding(.warning, .grub, "\(name): a recovery entry with ucode=scan: no entry boots Xen without early microcode if an update misbehaves", path: path, line: hypervisor.line))
             } else if modules.count < 2 {
                 findings.append(Finding(.problem, .grub, "\(name): ucode=scan, but no module after dom0's kernel to scan", path: path, line: hypervisor.line))
+            } else if let early = modules.first(where: { $0.index > 1 && $0.baseName == EarlyFile.name }) {
+                findings.append(Finding(.ok, .grub, "\(name): ucode=scan: Xen scans the modules after dom0's initrd too and finds the early archive at the start of module \(early.index) (\(early.file)), early-ucode's early file", path: path, line: hypervisor.line))
             } else {
                 findings.append(Finding(.ok, .grub, "\(name): ucode=scan: Xen looks for the early archive at the start of module 1 (\(modules[1].file)), dom0's initrd, where early-ucode's hook puts it", path: path, line: hypervisor.line))
             }

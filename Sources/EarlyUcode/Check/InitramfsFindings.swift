@@ -5,7 +5,9 @@ import Glibc
 extension ReadinessCheck {
     // MARK: - initramfs
 
-    static func initramfs(_ inputs: ReadinessInputs, config: EarlyUcodeConfig) -> [Finding] {
+    /// `otherIntegration`: the dracut module, the kernel-install plugin or
+    /// the early file carries the archive, so a missing hook is no problem.
+    static func initramfs(_ inputs: ReadinessInputs, config: EarlyUcodeConfig, otherIntegration: Bool = false) -> [Finding] {
         var findings: [Finding] = []
         let hook = Path.join(inputs.hookDirectory, "early-ucode")
         switch FileIO.resolvedKind(hook) {
@@ -16,6 +18,8 @@ extension ReadinessCheck {
             }
         case .regular:
             findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not executable: initramfs-tools skips it", path: hook))
+        case .missing where otherIntegration:
+            break
         default:
             findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not installed: update-initramfs adds no early-ucode archive (scripts/install)", path: hook))
         }

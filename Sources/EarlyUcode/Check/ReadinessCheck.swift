@@ -44,14 +44,18 @@ public enum ReadinessCheck {
             findings += cpuFindings(host, plan: plan)
         }
 
+        // Which integration is in use: it says where the archive must be.
+        let integrationState = integrationState(inputs)
+
         // GRUB (read before the images: the image inspector wants Xen's entries).
-        let (grubFindings, xenEntries, grubDefaults) = grub(inputs, config: config)
+        let (grubFindings, xenEntries, grubDefaults) = grub(inputs, config: config, earlyFileMode: integrationState.earlyFile != nil)
         let bootOptions = grubDefaults.map(BootOptions.init) ?? BootOptions()
 
-        // Images.
-        let images = initrdImages(in: inputs.bootDirectory)
+        // Images: the initrds, or the early file, or the entries' first initrds.
+        let images = inspectedImages(integrationState) ?? initrdImages(in: inputs.bootDirectory)
         if images.isEmpty {
-            findings.append(Finding(.warning, .images, "no initrd.img-* found", path: inputs.bootDirectory))
+            let what = integrationState.earlyFile != nil ? "no early file found" : integrationState.bootsFromEntries ? "no Boot Loader Spec entry's initrd found" : "no initrd.img-* found"
+            findings.append(Finding(.warning, .images, what, path: inputs.bootDirectory))
         } else if let inspector {
             let cache = LoaderBinaryCache(directory: inputs.loaderCache)
             let loaders = inputs.kernels == nil && inputs.xens == nil
@@ -66,7 +70,8 @@ public enum ReadinessCheck {
             }
         }
 
-        findings += initramfs(inputs, config: config)
+        findings += integration(inputs, integrationState, defaults: grubDefaults)
+        findings += initramfs(inputs, config: config, otherIntegration: integrationState.dracut || integrationState.plugin || integrationState.earlyFile != nil)
         findings += grubFindings
         findings += bootOptionFindings(bootOptions)
         findings += lateLoading(inputs)

@@ -22,6 +22,15 @@ public struct ReadinessInputs: Sendable {
     public var defaultsDirectory: String
     /// The binary the hook runs.
     public var binary: String
+    /// early-ucode's dracut module and its dracut.conf.d file.
+    public var dracutModule: String
+    public var dracutConf: String
+    /// early-ucode's kernel-install plugin, and kernel-install's
+    /// configuration files (the later one wins, as kernel-install reads them).
+    public var kernelInstallPlugin: String
+    public var kernelInstallConfs: [String]
+    /// Present while early-file mode is on (`early-ucode early-file enable`).
+    public var earlyFileMarker: String
     public var taint: String
     /// The kernels and Xens to judge images for; nil: those in `bootDirectory`.
     public var kernels: [String]?
@@ -53,6 +62,11 @@ public struct ReadinessInputs: Sendable {
         packageHookDirectory = at("/usr/share/initramfs-tools/hooks")
         defaultsDirectory = at("/etc/default")
         binary = at("/usr/local/sbin/early-ucode")
+        dracutModule = at(Integrations.dracutModule)
+        dracutConf = at(Integrations.dracutConf)
+        kernelInstallPlugin = at(Integrations.kernelInstallPlugin)
+        kernelInstallConfs = [at("/usr/lib/kernel/install.conf"), at("/etc/kernel/install.conf")]
+        earlyFileMarker = at(EarlyFile.defaultMarker)
         taint = at(LateLoading.defaultTaintPath)
         loaderCache = at(LoaderBinaryCache.defaultDirectory)
     }

@@ -22,6 +22,10 @@ public struct GrubDefaults: Sendable, Equatable {
     public var linuxDefault: String = ""
     /// `GRUB_EARLY_INITRD_LINUX_CUSTOM`: more early-initrd names.
     public var earlyInitrdCustom: String = ""
+    /// `GRUB_EARLY_INITRD_LINUX_STOCK` when a file sets it (nil: GRUB's own
+    /// list, `GrubConfig.stockEarlyInitrdNames`), and where.
+    public var earlyInitrdStock: String?
+    public var earlyInitrdStockSetAt: String?
     /// Files read, in order.
     public var files: [String] = []
     /// Where each of the two command-line variables was last set (`file:line`).
@@ -74,6 +78,7 @@ public struct GrubDefaults: Sendable, Equatable {
                 variables[assignment.key] = assignment.value
                 if assignment.key == "GRUB_CMDLINE_XEN" { result.xenSetAt = "\(path):\(assignment.line)" }
                 if assignment.key == "GRUB_CMDLINE_XEN_DEFAULT" { result.xenDefaultSetAt = "\(path):\(assignment.line)" }
+                if assignment.key == "GRUB_EARLY_INITRD_LINUX_STOCK" { result.earlyInitrdStockSetAt = "\(path):\(assignment.line)" }
             }
             for line in parsed.unreadable where line.text.contains("GRUB_CMDLINE_") || line.text.contains("GRUB_EARLY_INITRD") {
                 result.unreadable.append(InputError(path: path, line: line.line, .grub(.needsShell(.config(line.problem), text: line.text))))
@@ -84,6 +89,7 @@ public struct GrubDefaults: Sendable, Equatable {
         result.linux = variables["GRUB_CMDLINE_LINUX"] ?? ""
         result.linuxDefault = variables["GRUB_CMDLINE_LINUX_DEFAULT"] ?? ""
         result.earlyInitrdCustom = variables["GRUB_EARLY_INITRD_LINUX_CUSTOM"] ?? ""
+        result.earlyInitrdStock = variables["GRUB_EARLY_INITRD_LINUX_STOCK"]
         return result
     }
 }

@@ -68,6 +68,7 @@ public enum ReadinessCheck {
 
         findings += initramfs(inputs, config: config)
         findings += grubFindings
+        findings += efi(inputs, config: config, host: host, plan: plan)
         findings += bootOptionFindings(bootOptions)
         findings += lateLoading(inputs)
         return ReadinessReport(findings: findings)

@@ -243,8 +243,10 @@ public struct XenEFIConfig: Sendable, Equatable {
         return key == "ucode" && lines[index].comment == Self.marker
     }
 
-    func isReplacedRecord(_ index: Int) -> Bool {
-        lines[index].kind == .comment && bytes[lines[index].content].starts(with: Self.replacedPrefix.utf8)
+    /// A comment early-ucode wrote to keep a line it replaced (after the line's indent).
+    public func isReplacedRecord(_ index: Int) -> Bool {
+        let line = lines[index]
+        return line.kind == .comment && bytes[line.indent.upperBound..<line.content.upperBound].starts(with: Self.replacedPrefix.utf8)
     }
 
     /// What an edit did to one section.
@@ -277,7 +279,9 @@ public struct XenEFIConfig: Sendable, Equatable {
                     edits.append((index, ours))
                     changes.append(.updated(section: section.name, old: current.file, file: file))
                 } else {
-                    let record = Array(Self.replacedPrefix.utf8) + Array(bytes[line.content]) + eol
+                    // Indented as the line was: a blank inside a comment line would read otherwise.
+                    let record = Array(bytes[line.indent]) + Array(Self.replacedPrefix.utf8)
+                        + Array(bytes[line.indent.upperBound..<line.content.upperBound]) + eol
                     edits.append((index, record + ours))
                     changes.append(.replaced(section: section.name, old: ucode(for: section)?.file ?? "", file: file))
                 }
@@ -301,7 +305,8 @@ public struct XenEFIConfig: Sendable, Equatable {
             guard let index = section.entries["ucode"], isOurs(index), let current = ucode(for: section) else { continue }
             let previous = index - 1
             if previous > section.header, isReplacedRecord(previous) {
-                let original = Array(bytes[lines[previous].content].dropFirst(Self.replacedPrefix.utf8.count))
+                let record = lines[previous]
+                let original = Array(bytes[record.indent]) + Array(bytes[record.indent.upperBound..<record.content.upperBound].dropFirst(Self.replacedPrefix.utf8.count))
                 edits.append((previous, original + Array(bytes[lines[previous].end])))
                 edits.append((index, []))
                 changes.append(.restored(section: section.name, file: current.file, line: String(decoding: original, as: UTF8.self)))

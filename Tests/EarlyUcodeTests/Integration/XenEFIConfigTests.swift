@@ -131,6 +131,14 @@ struct XenEFIConfigTests {
         #expect(disabled == Array(original.utf8))
     }
 
+    @Test func anIndentedReplacedLineComesBack() throws {
+        let original = "[a]\n\tkernel=k\n\t ucode=old.bin\n"
+        let config = try Self.parse(original)
+        let enabled = config.enabling(file: "f").bytes
+        #expect(String(decoding: enabled, as: UTF8.self) == "[a]\n\tkernel=k\n\t # early-ucode replaced: ucode=old.bin\n\t ucode=f # early-ucode\n")
+        #expect(try XenEFIConfig(enabled, path: "xen.cfg").disabling().bytes == Array(original.utf8))
+    }
+
     @Test func insertedLineTakesTheIndent() throws {
         let config = try Self.parse("[a]\n    kernel=k\n\n# end\n")
         let text = String(decoding: config.enabling(file: "f").bytes, as: UTF8.self)

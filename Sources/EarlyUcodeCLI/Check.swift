@@ -12,7 +12,8 @@ struct Check: ContextCommand {
             can be pointed at captured files (--root, or one option per input). Each \
             /boot/initrd.img-* is read as `inspect` reads it: what Linux (and Xen, when grub.cfg has \
             Xen entries) would load from it for this host's CPUs, against the newest microcode \
-            available.
+            available; so are the EFI system partition's xen.efi configurations (each section's ucode= \
+            file, as that Xen release reads it) and unified kernel images in EFI/Linux.
             """)
 
     @Flag(help: "Print the findings as one JSON object (see docs/json.md).")
@@ -52,6 +53,9 @@ struct Check: ContextCommand {
     @Option(help: ArgumentHelp("Xen's log (an 'xl dmesg' capture). Default: 'xl dmesg' when running as dom0.", valueName: "FILE"))
     var xenLog: String?
 
+    @Option(help: ArgumentHelp("The EFI system partition: xen.efi's configurations, unified kernel images in EFI/Linux (default ROOT/boot/efi).", valueName: "DIR"))
+    var esp: String?
+
     @OptionGroup var loaders: LoaderBinaryOptions
 
     func run(in context: CommandContext) throws {
@@ -78,6 +82,7 @@ struct Check: ContextCommand {
         if let packageHooksDir { inputs.packageHookDirectory = packageHooksDir }
         if let defaultsDir { inputs.defaultsDirectory = defaultsDir }
         if let tainted { inputs.taint = tainted }
+        if let esp { inputs.esp = esp }
         if loaders.noLoaders {
             inputs.kernels = []
             inputs.xens = []

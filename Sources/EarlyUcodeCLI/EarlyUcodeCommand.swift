@@ -10,7 +10,7 @@ public struct EarlyUcodeCommand: ParsableCommand {
             3 (detect) CPUs of one signature run different revisions, 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Build.self, List.self, Detect.self, Inspect.self, Rebuild.self, Check.self, Grub.self, EarlyFileCommand.self]
+        subcommands: [Build.self, List.self, Detect.self, Inspect.self, Rebuild.self, Check.self, Grub.self, EarlyFileCommand.self, EFI.self]
     )
 
     public init() {}

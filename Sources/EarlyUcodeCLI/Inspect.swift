@@ -13,7 +13,8 @@ struct Inspect: ContextCommand {
             uncompressed cpio of compressed modules and firmware, then the compressed main archive). For each CPU (default: this host's) \
             and each kernel and Xen that will boot (/boot's, or --kernel/--xen), it shows the update that release \
             takes, with the rules of its version (the AMD digest list read from the binary itself), or why it \
-            takes none; for this host's CPUs, how that compares with the running revision. IMAGE may also be a microcode cpio or a bare vendor \
+            takes none; for this host's CPUs, how that compares with the running revision. IMAGE may also be a unified kernel image (a PE with .linux; its .ucode and .initrd are read as \
+            systemd-stub hands them to Linux, predicted for its own .linux kernel), a microcode cpio or a bare vendor \
             file. Exits 1, after the report, when a microcode member is malformed.
             """)
 
@@ -44,9 +45,16 @@ struct Inspect: ContextCommand {
     func run(in context: CommandContext) throws {
         var problem: InputError?
         try context.reporting {
-            let inspection = try ImageInspection.inspect(path: image, cpus: try inspectedCPUs(in: context),
-                                                         loaders: loaders.installed(in: context).models())
-            let report = InspectReport(inspection)
+            let cpus = try inspectedCPUs(in: context)
+            let inspection: ImageInspection
+            var uki: UKIReport?
+            if Self.isPE(image) {
+                (inspection, uki) = try inspectUKI(cpus: cpus, in: context)
+            } else {
+                inspection = try ImageInspection.inspect(path: image, cpus: cpus, loaders: loaders.installed(in: context).models())
+            }
+            var report = InspectReport(inspection)
+            report.uki = uki
             if json {
                 try context.json(report)
             } else {
@@ -59,6 +67,32 @@ struct Inspect: ContextCommand {
             context.error(problem.description)
             throw ExitCode(1)
         }
+    }
+
+    /// A PE image (starts with "MZ"): read as a unified kernel image.
+    static func isPE(_ path: String) -> Bool {
+        guard let file = try? ImageFile(path: path), let head = try? file.read(at: 0, count: 2) else { return false }
+        return PEImage.looksLikePE(head)
+    }
+
+    /// A unified kernel image: the initrd systemd-stub builds from its
+    /// `.ucode` and `.initrd`, predicted for the kernel in its own `.linux`
+    /// (or the --kernel ones; Xen does not boot a UKI).
+    private func inspectUKI(cpus: [InspectedCPU], in context: CommandContext) throws -> (ImageInspection, UKIReport) {
+        let uki = try UnifiedKernelImage.read(path: image)
+        var kernel: LoaderBinary?
+        var models: [LoaderModel] = []
+        if !loaders.noLoaders {
+            if loaders.kernels.isEmpty {
+                let own = uki.kernel()
+                kernel = own
+                models = [LoaderModel(own)]
+            } else {
+                models = loaders.installed(in: context).kernels.map { LoaderModel($0) }
+            }
+        }
+        let inspection = try uki.inspect(cpus: cpus, loaders: models)
+        return (inspection, UKIReport(uki, kernel: kernel ?? uki.kernelHeader()))
     }
 
     /// The host's CPUs (with their running revisions) unless only --cpu is

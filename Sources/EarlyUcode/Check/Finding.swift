@@ -16,6 +16,8 @@ public struct Finding: Sendable, Equatable, Encodable {
 
     public enum Area: String, Sendable, Equatable, Encodable, CaseIterable {
         case config, cpu, images, integration, initramfs, grub
+        /// The EFI system partition: xen.efi's configurations, unified kernel images.
+        case efi
         case lateLoading = "late-loading"
     }
 

@@ -73,6 +73,7 @@ public enum ReadinessCheck {
         findings += integration(inputs, integrationState, defaults: grubDefaults)
         findings += initramfs(inputs, config: config, otherIntegration: integrationState.dracut || integrationState.plugin || integrationState.earlyFile != nil)
         findings += grubFindings
+        findings += efi(inputs, config: config, host: host, plan: plan)
         findings += bootOptionFindings(bootOptions)
         findings += lateLoading(inputs)
         return ReadinessReport(findings: findings)

@@ -37,6 +37,9 @@ public struct ReadinessInputs: Sendable {
     public var xens: [String]?
     /// Where what was read from them is cached.
     public var loaderCache: String
+    /// The EFI system partition (xen.efi and its configurations, unified
+    /// kernel images in EFI/Linux); not there: no EFI findings.
+    public var esp: String
 
     /// Where Xen's log comes from.
     public var xenLog: XenLogSource = .none
@@ -69,5 +72,6 @@ public struct ReadinessInputs: Sendable {
         earlyFileMarker = at(EarlyFile.defaultMarker)
         taint = at(LateLoading.defaultTaintPath)
         loaderCache = at(LoaderBinaryCache.defaultDirectory)
+        esp = at(XenEFI.defaultESP)
     }
 }

@@ -21,7 +21,15 @@ public final class ImageFile {
     public private(set) var bytesRead = 0
     static let copyChunk = 1 << 20
 
-    public init(path: String) throws(InputError) {
+    /// How the bytes read are laid out in the file: empty for the file
+    /// itself; otherwise the view is these pieces one after another
+    /// (ImageFileSegments.swift: a unified kernel image's `.ucode` and
+    /// `.initrd` sections as systemd-stub hands them to Linux).
+    let segments: [ImageSegment]
+
+    /// `segments`: read a view of pieces of the file instead of the file
+    /// (each must lie inside it); `size` is then the view's.
+    public init(path: String, segments: [ImageSegment] = []) throws(InputError) {
         self.path = path
         // O_NONBLOCK: a FIFO given as the image must be refused below (not
         // a regular file), not waited on; for regular files it changes nothing.
@@ -37,8 +45,14 @@ public final class ImageFile {
             close(fd)
             throw InputError(path: path, .file(.notRegularFile))
         }
+        let fileSize = Int(info.st_size)
+        if let outside = segments.first(where: { !$0.fits(fileSize: fileSize) }), case .file(let range) = outside {
+            close(fd)
+            throw InputError(path: path, offset: range.lowerBound, .image(.copyRangeOutside(range, size: fileSize)))
+        }
         self.fd = fd
-        self.size = Int(info.st_size)
+        self.segments = segments
+        self.size = segments.isEmpty ? fileSize : segments.reduce(0) { $0 + $1.count }
         self.identity = FileIdentity(info)
     }
 
@@ -87,7 +101,7 @@ public final class ImageFile {
     private func readDirect(at offset: Int, count: Int) throws(InputError) -> [UInt8] {
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            initialized = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, failure: &failure)
+            initialized = preadView(into: UnsafeMutableRawBufferPointer(buffer), at: offset, failure: &failure)
         }
         if failure != 0 {
             throw InputError(path: path, offset: offset, .file(.system(.read, errno: failure)))
@@ -99,7 +113,7 @@ public final class ImageFile {
     /// For readers that fill their own buffers (libarchive's callback).
     func readDirect(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         var failure: Int32 = 0
-        let count = Self.preadFully(fd, into: buffer, at: offset, failure: &failure)
+        let count = preadView(into: buffer, at: offset, failure: &failure)
         bytesRead += count
         return failure == 0 ? count : nil
     }
@@ -131,7 +145,7 @@ public final class ImageFile {
         while offset < range.upperBound {
             let count = min(Self.copyChunk, range.upperBound - offset)
             var failure: Int32 = 0
-            let got = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset, failure: &failure)
+            let got = preadView(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset, failure: &failure)
             if failure != 0 {
                 throw InputError(path: path, offset: offset, .file(.system(.read, errno: failure)))
             }
@@ -159,10 +173,10 @@ public final class ImageFile {
         while offset < range.upperBound {
             let count = min(Self.copyChunk, range.upperBound - offset)
             var failure: Int32 = 0
-            let a = Self.preadFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: mine[0..<count]), at: offset, failure: &failure)
+            let a = preadView(into: UnsafeMutableRawBufferPointer(rebasing: mine[0..<count]), at: offset, failure: &failure)
             if failure != 0 { throw InputError(path: path, offset: offset, .file(.system(.read, errno: failure))) }
             let otherAt = otherOffset + (offset - range.lowerBound)
-            let b = Self.preadFully(other.fd, into: UnsafeMutableRawBufferPointer(rebasing: theirs[0..<count]), at: otherAt, failure: &failure)
+            let b = other.preadView(into: UnsafeMutableRawBufferPointer(rebasing: theirs[0..<count]), at: otherAt, failure: &failure)
             if failure != 0 { throw InputError(path: other.path, offset: otherAt, .file(.system(.read, errno: failure))) }
             guard a == count, b == count else { return offset + min(a, b) }
             if let left = mine.baseAddress, let right = theirs.baseAddress, memcmp(left, right, count) == 0 {

@@ -226,6 +226,11 @@ public struct InspectReport: Encodable, Sendable {
     public var parts: [PartReport]
     public var loads: [CPULoadReport]
     public var notes: [String]
+    /// A unified kernel image: its sections, and how the initrd
+    /// systemd-stub hands to Linux is made from them (what the rest of the
+    /// report describes, `size` and every offset included). Absent for
+    /// anything else.
+    public var uki: UKIReport?
 
     public init(_ inspection: ImageInspection) {
         let image = inspection.image
@@ -328,6 +333,8 @@ public struct InspectReport: Encodable, Sendable {
     /// What `inspect` prints without --json.
     public var lines: [String] {
         var out: [String] = []
+        let image = uki == nil ? self.image : self.image + " (the initrd systemd-stub builds)"
+        if let uki { out.append("\(self.image):"); out += uki.lines }
         switch kind {
         case "initrd": out.append("\(image): \(size) bytes")
         case "empty": out.append("\(image): empty")

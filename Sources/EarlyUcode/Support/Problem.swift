@@ -15,6 +15,9 @@ public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
     case grub(GrubError)
     /// An installed kernel or Xen image that cannot be read (Loaders/Binaries/).
     case loaderBinary(LoaderBinaryError)
+    /// xen.efi's configuration, PE images (xen.efi, unified kernel
+    /// images), the EFI system partition (Integration/EFIError.swift).
+    case efi(EFIError)
     /// Reading or writing a file (the operating system's reason, sizes).
     case file(FileProblem)
     /// A file or folder someone other than root could have planted.
@@ -32,6 +35,7 @@ public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case .config(let error): error.description
         case .grub(let error): error.description
         case .loaderBinary(let error): error.description
+        case .efi(let error): error.description
         case .file(let problem): problem.description
         case .untrusted(let untrusted): untrusted.description
         case .truncated(let need, let left): "truncated: need \(need) byte\(need == 1 ? "" : "s"), \(left) left"

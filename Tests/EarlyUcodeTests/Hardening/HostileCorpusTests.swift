@@ -34,6 +34,9 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         /// an unreadable one as "unknown", not as an error of their own
         /// (Loaders/LoaderBinaryHostileTests.swift).
         case kernel, xen
+        /// A xen.efi configuration: `efi status --xen-cfg FILE` (what
+        /// `efi enable` and `disable` read before writing anything).
+        case xenCfg = "xen-cfg"
     }
 
     var file: String
@@ -98,6 +101,7 @@ struct HostileCorpusTests {
         case .cpuinfo: ["detect", "--cpuinfo", input, "--sysfs", "/nonexistent"]
         case .image: ["inspect", "--no-loaders", "--cpu", "0x50654,0x01", input]
         case .config: ["build", "--config", input, "-o", scratch.file("out.cpio")]
+        case .xenCfg: ["efi", "status", "--xen-cfg", input]
         case .grub, .benignImage, .kernel, .xen: []
         }
         let outcome = try EarlyUcodeBinary.run(arguments, in: scratch.path)

@@ -23,6 +23,7 @@ struct GoldenReport: Sendable, CustomTestStringConvertible {
         // The initrd holds older microcode than the sources: a problem.
         GoldenReport(file: "check.json", arguments: ["check", "--json"], status: 1),
         GoldenReport(file: "grub-status.json", arguments: ["grub", "status", "--json"], status: 0),
+        GoldenReport(file: "efi-status.json", arguments: ["efi", "status", "--json"], status: 0),
     ]
 
     /// The command's standard output, `$ROOT` in place of the world's path.

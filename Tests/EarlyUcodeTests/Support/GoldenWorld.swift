@@ -17,6 +17,9 @@ import Testing
 ///   0xa0011d1), then a zstd main archive; grub.cfg from Debian's
 ///   20_linux_xen with ucode=scan; the hook, the binary and early-ucode's
 ///   GRUB file installed.
+/// - `$ROOT/boot/efi`: an ESP with Xen 4.17.7 (EFI/BOOT/BOOTX64.EFI and
+///   BOOTX64.cfg) and Xen 4.20.4 (EFI/xen/, xen.cfg naming the admin's
+///   vendor.bin), before `efi enable`.
 ///
 /// Commands run in-process with `$ROOT` as the file-system root and only
 /// SOURCE_DATE_EPOCH in the environment.
@@ -61,6 +64,8 @@ final class GoldenWorld {
         try write("etc/initramfs-tools/hooks/early-ucode", "#!/bin/sh\n", mode: 0o755)
         try directory.directory("usr/share/initramfs-tools/hooks")
         try write("usr/local/sbin/early-ucode", "binary", mode: 0o755)
+        // The ESP: Debian 12's Xen 4.17.7 as EFI/BOOT/BOOTX64.EFI, Debian 13's 4.20.4 in EFI/xen (EFIFixture.esp).
+        _ = try EFIFixture.esp(in: directory, name: "boot/efi")
     }
 
     /// An AMD family 19h container with one patch for 0xa00f11 (no

@@ -55,6 +55,7 @@ struct EFI: ParsableCommand {
 
     struct Enable: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enable",
             abstract: "Write the microcode beside each xen.efi configuration and a ucode= line naming it in each section that boots Xen.",
             discussion: "Selects as 'build' selects (the same options and /etc/default/early-ucode). The configuration's old bytes are kept as CONFIG.early-ucode.bak; a second run changes nothing.")
 
@@ -129,6 +130,7 @@ struct EFI: ParsableCommand {
 
     struct Disable: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "disable",
             abstract: "Take early-ucode's ucode= lines out of xen.efi's configurations (putting back what they replaced) and remove its microcode files.")
 
         @OptionGroup var location: Location
@@ -157,6 +159,7 @@ struct EFI: ParsableCommand {
 
     struct Status: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show xen.efi's configurations on the ESP, what each section's ucode= names, and what enable would write.")
 
         @OptionGroup var location: Location

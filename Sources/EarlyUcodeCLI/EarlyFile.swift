@@ -80,6 +80,7 @@ struct EarlyFileCommand: ParsableCommand {
 
     struct Enable: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enable",
             abstract: "Turn early-file mode on and write the early file (refused on GRUB 2.04-2.06).")
 
         @OptionGroup var location: Location
@@ -107,6 +108,7 @@ struct EarlyFileCommand: ParsableCommand {
 
     struct Update: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Rewrite the early file if the microcode or the configuration changed (nothing when the mode is off).")
 
         @OptionGroup var location: Location
@@ -127,7 +129,7 @@ struct EarlyFileCommand: ParsableCommand {
     }
 
     struct Disable: ContextCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove the early file and turn early-file mode off.")
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Remove the early file and turn early-file mode off.")
 
         @OptionGroup var location: Location
 
@@ -148,6 +150,7 @@ struct EarlyFileCommand: ParsableCommand {
 
     struct Status: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show whether early-file mode is on, the early file's state, and whether this GRUB can carry it.")
 
         @OptionGroup var location: Location

@@ -94,14 +94,16 @@ enum EFIFixture {
 
     /// A digest list that has both, as Debian's Xens list 0x0a0011d5.
     static var table: [PatchDigest] {
-        LoaderBinaryFixture.table(extra: [PatchDigest(patchID: 0x0a00_11d1, sha256: SHA256(of: oldPatch).bytes),
-                                          PatchDigest(patchID: 0x0a00_11d5, sha256: SHA256(of: patch).bytes)])
+        get throws {
+            LoaderBinaryFixture.table(extra: [PatchDigest(patchID: 0x0a00_11d1, sha256: try SHA256(of: oldPatch).bytes),
+                                              PatchDigest(patchID: 0x0a00_11d5, sha256: try SHA256(of: patch).bytes)])
+        }
     }
 
     /// A xen.efi of `version` (Debian's package version string), its
     /// banner, version and digest list in `.text`, as XenImage reads them.
-    static func xenEFI(version: String, ucodeSection: [UInt8]? = nil) -> [UInt8] {
-        var sections = [PEFixture.Section(".text", LoaderBinaryFixture.xenELF(vendorVersion: [version], table: table))]
+    static func xenEFI(version: String, ucodeSection: [UInt8]? = nil) throws -> [UInt8] {
+        var sections = [PEFixture.Section(".text", LoaderBinaryFixture.xenELF(vendorVersion: [version], table: try table))]
         if let ucodeSection { sections.append(PEFixture.Section(".ucode", ucodeSection)) }
         return PEFixture.image(sections)
     }

@@ -94,7 +94,14 @@ public enum EarlyCPIOWalker {
                 if let open {
                     throw InputError(path: image.path, offset: position, .archive(.zerosBeforeTrailer(archiveOffset: open.offset)))
                 }
-                position += 4
+                // The kernel steps 4 bytes at a time while the byte there is
+                // zero and more than a header's worth is left: go straight to
+                // where that stepping ends (a long run of zeros, a UKI
+                // section's zero fill, costs no more than a short one).
+                let zerosEnd = try image.endOfZeros(from: position)
+                let steps = max(1, (zerosEnd - position + 3) / 4)
+                let lastStep = (size - CPIO.headerSize - position + 3) / 4
+                position += 4 * min(steps, lastStep)
                 continue
             }
             guard let member = try header(in: image, at: position) else { break }

@@ -13,8 +13,8 @@ public final class ImageFile {
 
     /// Reads near each other (cpio headers, names) are served from one
     /// window instead of a system call each.
-    private var window: [UInt8] = []
-    private var windowStart = 0
+    private(set) var window: [UInt8] = []
+    private(set) var windowStart = 0
     static let windowSize = 64 << 10
     /// Bytes fetched from the file so far: what "reading stops at the end
     /// of the early part" means, measurably.
@@ -93,7 +93,7 @@ public final class ImageFile {
         return index < window.count ? window[index] : nil
     }
 
-    private func fillWindow(at offset: Int) throws(InputError) {
+    func fillWindow(at offset: Int) throws(InputError) {
         window = try readDirect(at: offset, count: min(Self.windowSize, size - offset))
         windowStart = offset
     }

@@ -72,4 +72,37 @@ extension ImageFile {
         }
         return nil
     }
+
+    /// The first offset at or after `offset` whose byte is not zero, or
+    /// `size`. A zeros piece of a view is passed over whole, file bytes a
+    /// window at a time: a section's VirtualSize can ask for gigabytes of
+    /// zeros that are in no file.
+    public func endOfZeros(from offset: Int) throws(InputError) -> Int {
+        var position = max(0, offset)
+        while position < size {
+            if let zeros = zerosPiece(containing: position) {
+                position = zeros.upperBound
+                continue
+            }
+            if position < windowStart || position >= windowStart + window.count { try fillWindow(at: position) }
+            guard position >= windowStart, position < windowStart + window.count else { break }
+            if let nonzero = window[(position - windowStart)...].firstIndex(where: { $0 != 0 }) { return windowStart + nonzero }
+            position = windowStart + window.count
+        }
+        return size
+    }
+
+    /// The view's offsets of the zeros piece that holds `offset`, if one does.
+    private func zerosPiece(containing offset: Int) -> Range<Int>? {
+        var start = 0
+        for segment in segments {
+            let end = start + segment.count
+            if offset >= start, offset < end {
+                if case .zeros = segment { return start..<end }
+                return nil
+            }
+            start = end
+        }
+        return nil
+    }
 }

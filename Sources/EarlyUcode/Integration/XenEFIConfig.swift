@@ -244,9 +244,21 @@ public struct XenEFIConfig: Sendable, Equatable {
     }
 
     /// A comment early-ucode wrote to keep a line it replaced (after the line's indent).
-    public func isReplacedRecord(_ index: Int) -> Bool {
+    public func isReplacedRecord(_ index: Int) -> Bool { replacedLine(index) != nil }
+
+    /// The line a replaced-line comment keeps, indented as the comment is:
+    /// only when it reads as a `ucode=` line that early-ucode did not write
+    /// (what `enabling` records). A comment edited by hand into something
+    /// else stays a comment: putting it back would make the file unreadable.
+    func replacedLine(_ index: Int) -> [UInt8]? {
         let line = lines[index]
-        return line.kind == .comment && bytes[line.indent.upperBound..<line.content.upperBound].starts(with: Self.replacedPrefix.utf8)
+        guard line.kind == .comment else { return nil }
+        let text = bytes[line.indent.upperBound..<line.content.upperBound]
+        guard text.starts(with: Self.replacedPrefix.utf8) else { return nil }
+        let original = Array(bytes[line.indent]) + Array(text.dropFirst(Self.replacedPrefix.utf8.count))
+        guard let restored = try? Self.classify(original, original.indices, end: original.endIndex..<original.endIndex, number: line.number, path: ""),
+              case .entry(key: "ucode", _) = restored.kind, restored.comment != Self.marker else { return nil }
+        return original
     }
 
     /// What an edit did to one section.
@@ -304,9 +316,7 @@ public struct XenEFIConfig: Sendable, Equatable {
         for section in sections {
             guard let index = section.entries["ucode"], isOurs(index), let current = ucode(for: section) else { continue }
             let previous = index - 1
-            if previous > section.header, isReplacedRecord(previous) {
-                let record = lines[previous]
-                let original = Array(bytes[record.indent]) + Array(bytes[record.indent.upperBound..<record.content.upperBound].dropFirst(Self.replacedPrefix.utf8.count))
+            if previous > section.header, let original = replacedLine(previous) {
                 edits.append((previous, original + Array(bytes[lines[previous].end])))
                 edits.append((index, []))
                 changes.append(.restored(section: section.name, file: current.file, line: String(decoding: original, as: UTF8.self)))

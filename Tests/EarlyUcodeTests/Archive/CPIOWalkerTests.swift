@@ -59,6 +59,41 @@ struct CPIOWalkerTests {
         #expect(walk.members.filter(\.isRegularFile).map(\.name) == ["kernel/x86/microcode/AuthenticAMD.bin", "kernel/x86/microcode/GenuineIntel.bin"])
     }
 
+    /// Where the zero stepping stops, as lib/earlycpio.c steps: 4 bytes at a
+    /// time while the byte there is zero and more than a header is left.
+    static func kernelStop(_ bytes: [UInt8], from start: Int) -> Int {
+        var position = start
+        while bytes.count - position > 110, bytes[position] == 0 { position += 4 }
+        return position
+    }
+
+    /// Runs of zeros are passed over at once; the walk stops exactly where
+    /// the kernel's 4-byte stepping would, wherever the run ends.
+    @Test(arguments: [0, 1, 3, 4, 5, 7, 8, 105, 106, 107, 108, 109, 110, 111, 112, 113, 4097])
+    func zeroRunsStopWhereTheKernelStops(zeros: Int) throws {
+        let early = ImageFixture.early(intel: ImageFixture.intel(revision: 1), padTo: 4)
+        for tail in [[UInt8](), [0x41], [0x41, 0, 0, 0, 0x42], ImageFixture.filler(300, seed: 5)] {
+            let bytes = early + [UInt8](repeating: 0, count: zeros) + tail
+            let walk = try Self.walk(bytes)
+            #expect(walk.archives.count == 1)
+            #expect(walk.stop == min(Self.kernelStop(bytes, from: early.count), bytes.count), "zeros \(zeros), tail \(tail.count)")
+        }
+    }
+
+    /// Found by fuzz-pe-image: a UKI section whose VirtualSize asks for 4 GiB
+    /// of zero fill took minutes, stepped over 4 bytes at a time.
+    @Test func gigabytesOfViewZerosAreOneStep() throws {
+        let directory = try TemporaryDirectory()
+        let first = ImageFixture.early(intel: ImageFixture.intel(revision: 1), padTo: 4)
+        let second = ImageFixture.early(amd: ImageFixture.amdContainer([(0xa00f11, 0xa011)], patches: []), padTo: 4)
+        try ImageFixture.write(first + second, to: directory.file("image"))
+        let view = try ImageFile(path: directory.file("image"), segments: [.file(0..<first.count), .zeros(1 << 32), .file(first.count..<(first.count + second.count))])
+        let walk = try EarlyCPIOWalker.walk(view)
+        #expect(walk.archives.map(\.offset) == [0, first.count + (1 << 32)])
+        #expect(walk.stop == view.size)
+        #expect(view.bytesRead < 1 << 20)
+    }
+
     @Test func uppercaseHexAndCRCMagic() throws {
         let bytes = ImageFixture.newc(ImageFixture.microcodeDirs + [.file("kernel/x86/microcode/GenuineIntel.bin", ImageFixture.intel(revision: 7))],
                                       magic: "070702", uppercase: true)

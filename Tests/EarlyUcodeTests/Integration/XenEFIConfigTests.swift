@@ -139,6 +139,20 @@ struct XenEFIConfigTests {
         #expect(try XenEFIConfig(enabled, path: "xen.cfg").disabling().bytes == Array(original.utf8))
     }
 
+    /// Found by fuzz-xen-efi-cfg: a replaced-line comment edited by hand
+    /// into something that is not a `ucode=` line was put back as it was,
+    /// and the disabled file no longer read.
+    @Test(arguments: ["  # early-ucode replaced: uc`ode=old.bin", "  # early-ucode replaced: kernel=other", "  # early-ucode replaced: ucode=x # early-ucode"])
+    func aDamagedReplacedLineStaysAComment(record: String) throws {
+        let original = "[xen]\n  kernel=vmlinuz\n\(record)\n  ucode=early-ucode.cpio # early-ucode\n"
+        let config = try Self.parse(original)
+        #expect(!config.isReplacedRecord(2))
+        let (disabled, changes) = config.disabling()
+        #expect(changes == [.removed(section: "xen", file: "early-ucode.cpio")])
+        #expect(String(decoding: disabled, as: UTF8.self) == "[xen]\n  kernel=vmlinuz\n\(record)\n")
+        _ = try XenEFIConfig(disabled, path: "xen.cfg")
+    }
+
     @Test func insertedLineTakesTheIndent() throws {
         let config = try Self.parse("[a]\n    kernel=k\n\n# end\n")
         let text = String(decoding: config.enabling(file: "f").bytes, as: UTF8.self)

@@ -173,7 +173,8 @@ public struct BootImage: Sendable {
 
         // What follows the walked archives, as the unpacker sees it: zero bytes skipped one by one.
         let afterWalk = walk.archives.last?.end ?? 0
-        let next = try firstNonZero(in: image, from: afterWalk)
+        let zerosEnd = try image.endOfZeros(from: afterWalk)
+        let next: Int? = zerosEnd < image.size ? zerosEnd : nil
         var trailing = MainPart(offset: image.size, kind: .nothing)
         if let next {
             let head = try image.read(at: next, count: 8)
@@ -248,17 +249,6 @@ public struct BootImage: Sendable {
         let slice = head[...]
         if AMDContainer.looksLikeContainer(slice) { return .amd }
         if (try? slice.u32(at: 0)) == 1 { return .intel }
-        return nil
-    }
-
-    static func firstNonZero(in image: ImageFile, from start: Int) throws(InputError) -> Int? {
-        var offset = start
-        while offset < image.size {
-            let chunk = try image.read(at: offset, count: ImageFile.windowSize)
-            if chunk.isEmpty { return nil }
-            if let index = chunk.firstIndex(where: { $0 != 0 }) { return offset + index }
-            offset += chunk.count
-        }
         return nil
     }
 }

@@ -92,6 +92,11 @@ struct CPIOWalkerTests {
         #expect(walk.archives.map(\.offset) == [0, first.count + (1 << 32)])
         #expect(walk.stop == view.size)
         #expect(view.bytesRead < 1 << 20)
+        // And what follows the last archive, read as the unpacker reads it.
+        let trailing = try ImageFile(path: directory.file("image"), segments: [.file(0..<first.count), .zeros(1 << 32)])
+        let image = try BootImage.read(trailing)
+        #expect(image.main.kind == .nothing)
+        #expect(trailing.bytesRead < 1 << 20)
     }
 
     @Test func uppercaseHexAndCRCMagic() throws {

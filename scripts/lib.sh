@@ -343,7 +343,9 @@ debian_microcode() (
   local suite=bookworm spec specs=() dirs=() dir dest tmp pkg
   debian_fetch "$suite" > /dev/null
   for spec in $debian_microcode_versions; do
-    if debian_apt "$suite" apt-cache show -- "$spec" 2>/dev/null | grep -qx "Version: ${spec#*=}"; then
+    # grep without -q: under pipefail, a grep that quits at the first match
+    # can kill apt-cache with SIGPIPE and fail the pipeline (seen here).
+    if debian_apt "$suite" apt-cache show -- "$spec" 2>/dev/null | grep -x "Version: ${spec#*=}" > /dev/null; then
       specs+=("$spec")
     else
       say "$spec is no longer in Debian $suite: using its newest ${spec%%=*}"

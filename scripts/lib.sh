@@ -38,6 +38,15 @@ fail() { die "FAIL: $*"; }
 skip() { say "skipped: $*"; exit 0; }
 # usage_error: a bad option or argument, then exit 64.
 usage_error() { say "$*"; exit 64; }
+# as_root CMD...: CMD as root (directly, or through sudo).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root to run: $*"
+  fi
+}
+# installed PKG: whether dpkg has PKG installed.
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 # need COMMAND PACKAGE: exit 1 unless COMMAND is on PATH, naming the Debian package.
 need() { command -v "$1" >/dev/null || die "$1 missing (apt-get install $2)"; }
 

@@ -105,17 +105,21 @@ public struct MicrocodeCatalog: Sendable {
     /// (the first in source order), unless `skipInvalid`, which records it
     /// and goes on. Files are read and checked in parallel; the result does
     /// not depend on it. With `trust`, every file and folder is checked
-    /// before it is read, and one that fails stops the load whatever
-    /// `skipInvalid` says: it is not damaged but possibly planted.
+    /// before anything read is parsed, and one that fails stops the load
+    /// whatever `skipInvalid` says: it is not damaged but possibly planted.
     public static func load(_ sources: [MicrocodeSource], skipInvalid: Bool = false, trust: SourceTrust? = nil) throws -> MicrocodeCatalog {
         var catalog = MicrocodeCatalog()
-        var files: [(path: String, explicit: Bool)] = []
+        // `byDescriptor`: a file listed in a folder that passed the trust
+        // check, not through a symbolic link; it is judged by the status
+        // of the descriptor it is read from (SourceTrust.checkOpened), so
+        // its path is not resolved again, component by component, per file.
+        var files: [(path: String, explicit: Bool, byDescriptor: Bool)] = []
         var trusted: Set<String> = []
         for source in sources {
             switch source {
             case .file(let path):
                 try trust?.check(path, skipping: &trusted)
-                files.append((path, true))
+                files.append((path, true, false))
             case .directory(let path, let required):
                 switch FileIO.resolvedKind(path) {
                 case .directory:
@@ -127,19 +131,22 @@ public struct MicrocodeCatalog: Sendable {
                 default:
                     throw InputError(path: path, .file(.notADirectory))
                 }
-                let names: [String]
-                do { names = try FileIO.entries(of: path) } catch { throw InputError(error) }
-                for name in names {
-                    let file = Path.join(path, name)
-                    if name.hasPrefix(".") {
+                let entries: [FileIO.Entry]
+                do { entries = try FileIO.listing(of: path) } catch { throw InputError(error) }
+                for entry in entries {
+                    let file = Path.join(path, entry.name)
+                    if entry.name.hasPrefix(".") {
                         // As iucode_tool and the firmware loader do: hidden files are editor and package-manager leftovers.
                         catalog.skipped.append(SkippedFile(path: file, reason: "hidden file"))
                         continue
                     }
-                    switch FileIO.resolvedKind(file) {
+                    // readdir's type spares a stat per file; a link (or a
+                    // file system that does not say) is looked at through.
+                    let listedRegular = entry.kind == .regular
+                    switch listedRegular ? .regular : FileIO.resolvedKind(file) {
                     case .regular:
-                        try trust?.check(file, skipping: &trusted)
-                        files.append((file, false))
+                        if !listedRegular { try trust?.check(file, skipping: &trusted) }
+                        files.append((file, false, listedRegular))
                     case .directory:
                         catalog.skipped.append(SkippedFile(path: file, reason: "directory (not searched)"))
                     case .missing:
@@ -152,6 +159,13 @@ public struct MicrocodeCatalog: Sendable {
         }
 
         let batch = FileIO.readMany(files.map(\.path))
+        if let trust {
+            // Before anything read is parsed, and whatever skipInvalid
+            // says: a file that fails is not damaged but possibly planted.
+            for (file, status) in zip(files, batch.statuses) where file.byDescriptor {
+                if let status { try trust.checkOpened(file.path, status: status) }
+            }
+        }
         let listed = files
         let results = ParallelMap.map(Array(files.indices)) { index -> Result<FileContents, InputError> in
             switch batch.results[index] {

@@ -98,16 +98,39 @@ public enum FileIO {
 
     /// Names in a directory, sorted bytewise so every run sees one order.
     public static func entries(of directory: String) throws(FileError) -> [String] {
+        try listing(of: directory).map(\.name)
+    }
+
+    /// One entry of a directory listing.
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        /// What readdir says the entry is, without a stat: `.regular`,
+        /// `.directory`, `.symlink`, `.other`, or nil where the file system
+        /// does not say (DT_UNKNOWN), so the caller must look.
+        public var kind: FileKind?
+    }
+
+    /// A directory's entries with their kinds, sorted bytewise by name.
+    public static func listing(of directory: String) throws(FileError) -> [Entry] {
         guard let dir = opendir(directory) else { throw .errno(directory, .openDirectory) }
         defer { closedir(dir) }
-        var names: [String] = []
+        var entries: [Entry] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            guard name != "." && name != ".." else { continue }
+            let kind: FileKind?
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): kind = .regular
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_LNK): kind = .symlink
+            case Int32(DT_UNKNOWN): kind = nil
+            default: kind = .other
+            }
+            entries.append(Entry(name: name, kind: kind))
         }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return entries.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
     }
 }
 
@@ -182,6 +205,9 @@ extension FileIO {
         public var buffer: [UInt8]
         /// Per path: where its bytes are in `buffer`, or why it could not be read.
         public var results: [Result<Range<Int>, FileError>]
+        /// Per path: the status of the descriptor the bytes were read from
+        /// (fstat), or nil where it could not be opened.
+        public var statuses: [stat?]
     }
 
     /// Reads files in parallel into a single allocation. One allocation
@@ -192,7 +218,8 @@ extension FileIO {
     public static func readMany(_ paths: [String], limit: Int = defaultReadLimit) -> Batch {
         struct Opened: Sendable {
             var fd: Int32
-            var size: Int
+            var status: stat
+            var size: Int { Int(status.st_size) }
         }
         let opened: [Result<Opened, FileError>] = ParallelMap.map(paths) { path in
             // O_NONBLOCK, as in read(_:limit:): a FIFO must not hang the open.
@@ -209,7 +236,7 @@ extension FileIO {
                 close(fd)
                 return .failure(FileError(path: path, size > limit ? .tooLarge(size: size, limit: limit) : .notRegularFile))
             }
-            return .success(Opened(fd: fd, size: size))
+            return .success(Opened(fd: fd, status: info))
         }
         var offsets: [Int] = []
         var total = 0
@@ -244,7 +271,11 @@ extension FileIO {
             }
             count = total
         }
-        return Batch(buffer: buffer, results: results)
+        let statuses = opened.map { opened -> stat? in
+            if case .success(let file) = opened { return file.status }
+            return nil
+        }
+        return Batch(buffer: buffer, results: results, statuses: statuses)
     }
 
     private static func adviseHugePages(_ region: UnsafeMutableRawBufferPointer) {

@@ -62,33 +62,47 @@ public struct SourceTrust: Sendable {
             return
         }
         let kind = info.st_mode & S_IFMT
-        let mode = info.st_mode & 0o7777
-        let subject = !isTarget ? "folder \(component)" : (component == path ? "it" : component)
-        let quoted = Self.shellQuoted(component)
-        func refuse(_ reason: Untrusted.Reason, fix: String) -> InputError {
-            InputError(path: path, .untrusted(Untrusted(subject: subject, reason: reason, fix: fix, override: overrideHint)))
-        }
         if isTarget && kind != S_IFREG && kind != S_IFDIR && kind != S_IFLNK {
             // A device or FIFO is never read (not a regular file); telling
             // the administrator to chmod /dev/zero would be wrong.
             return
         }
+        let subject = !isTarget ? "folder \(component)" : (component == path ? "it" : component)
         if kind == S_IFLNK {
             // realpath resolved every link; one here was made since.
-            throw refuse(.becameSymbolicLink, fix: "ls -l \(quoted)")
+            throw refusal(path, subject: subject, component: component, .becameSymbolicLink, fix: "ls -l")
         }
+        try judge(info, component: component, subject: subject, named: path)
+    }
+
+    /// Checks a file by the status of its open descriptor (fstat), for a
+    /// file listed (not through a symbolic link) in a folder that passed
+    /// `check`: what is judged is then exactly what was read, and the
+    /// folder's path was resolved once for all its files, not per file.
+    public func checkOpened(_ path: String, status info: stat) throws(InputError) {
+        try judge(info, component: path, subject: "it", named: path)
+    }
+
+    /// Owner and write permission of one component, from its status.
+    private func judge(_ info: stat, component: String, subject: String, named path: String) throws(InputError) {
+        let mode = info.st_mode & 0o7777
         if info.st_uid != owner {
-            throw refuse(.owner(uid: UInt32(info.st_uid)), fix: "chown root:root \(quoted)")
+            throw refusal(path, subject: subject, component: component, .owner(uid: UInt32(info.st_uid)), fix: "chown root:root")
         }
         let groupOrOtherWrite = mode & (S_IWGRP | S_IWOTH)
         guard groupOrOtherWrite != 0 else { return }
-        if kind == S_IFDIR, mode & S_ISVTX != 0 {
+        if info.st_mode & S_IFMT == S_IFDIR, mode & S_ISVTX != 0 {
             // Sticky and root-owned: others may add entries (each checked
             // on its own) but not replace root's.
             return
         }
         let who = groupOrOtherWrite == S_IWGRP ? "its group" : (groupOrOtherWrite == S_IWOTH ? "all users" : "its group and all users")
-        throw refuse(.writable(by: who, mode: UInt32(mode)), fix: "chmod go-w \(quoted)")
+        throw refusal(path, subject: subject, component: component, .writable(by: who, mode: UInt32(mode)), fix: "chmod go-w")
+    }
+
+    private func refusal(_ path: String, subject: String, component: String, _ reason: Untrusted.Reason, fix command: String) -> InputError {
+        let fix = "\(command) \(Self.shellQuoted(component))"
+        return InputError(path: path, .untrusted(Untrusted(subject: subject, reason: reason, fix: fix, override: overrideHint)))
     }
 
     /// The canonical path (every symbolic link, `.` and `..` resolved), or

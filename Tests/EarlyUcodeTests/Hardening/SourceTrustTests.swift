@@ -118,6 +118,37 @@ struct SourceTrustTests {
         #expect(try MicrocodeCatalog.load([.file(file)], trust: SourceTrust()).intel.count == 1)
     }
 
+    /// The catalog judges a folder's plain files by the descriptor it reads
+    /// them from (fstat) and its links by their resolved path: either way
+    /// it refuses what `check` refuses, with the same error.
+    @Test(arguments: ["foreign owner", "group-writable", "link to a foreign file", "link into a writable folder"])
+    func catalogRefusesAsCheckDoes(_ planting: String) throws {
+        let scratch = try HostileScratch()
+        let (dir, _) = try Self.firmware(scratch)
+        let planted = dir + "/06-9e-0a"
+        let update = HostileFabricate.intelUpdate(signature: 0x906EA)
+        switch planting {
+        case "foreign owner":
+            try HostileFabricate.write(update, to: planted)
+            try HostileFabricate.setOwner(planted, uid: Self.nobody)
+        case "group-writable":
+            try HostileFabricate.write(update, to: planted, mode: 0o664)
+        default:
+            let elsewhere = try scratch.directory("elsewhere")
+            try HostileFabricate.write(update, to: elsewhere + "/target")
+            if planting == "link to a foreign file" {
+                try HostileFabricate.setOwner(elsewhere + "/target", uid: Self.nobody)
+            } else {
+                try HostileFabricate.setMode(elsewhere, 0o757)
+            }
+            try FileManager.default.createSymbolicLink(atPath: planted, withDestinationPath: elsewhere + "/target")
+        }
+        let expected = try #require(refusal(planted))
+        #expect(throws: expected) {
+            _ = try MicrocodeCatalog.load([.directory(dir, required: true)], skipInvalid: true, trust: SourceTrust())
+        }
+    }
+
     @Test func policyAppliesOnlyAsRootAndNotWhenOverridden() {
         #expect(SourceTrust.whenRoot(allowInsecure: false) != nil)
         #expect(SourceTrust.whenRoot(allowInsecure: true) == nil)

@@ -9,19 +9,23 @@ extension ReadinessCheck {
     /// the early file carries the archive, so a missing hook is no problem.
     static func initramfs(_ inputs: ReadinessInputs, config: EarlyUcodeConfig, otherIntegration: Bool = false) -> [Finding] {
         var findings: [Finding] = []
-        let hook = Path.join(inputs.hookDirectory, "early-ucode")
-        switch FileIO.resolvedKind(hook) {
-        case .regular where access(hook, X_OK) == 0:
-            findings.append(Finding(.ok, .initramfs, "early-ucode's hook is installed: update-initramfs adds its archive", path: hook))
-            if FileIO.resolvedKind(inputs.binary) != .regular {
-                findings.append(Finding(.problem, .initramfs, "the hook runs this binary, which is missing: images get no early-ucode archive (scripts/install)", path: inputs.binary))
+        // scripts/install's hook and the package's, each with its binary.
+        let installed = inputs.initramfsHooks.filter { FileIO.kind($0.hook) != .missing }
+        for (hook, binary) in installed {
+            switch FileIO.resolvedKind(hook) {
+            case .regular where access(hook, X_OK) == 0:
+                findings.append(Finding(.ok, .initramfs, "early-ucode's hook is installed: update-initramfs adds its archive", path: hook))
+                if FileIO.resolvedKind(binary) != .regular {
+                    findings.append(Finding(.problem, .initramfs, "the hook runs this binary, which is missing: images get no early-ucode archive (scripts/install, or reinstall the package)", path: binary))
+                }
+            case .regular:
+                findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not executable: initramfs-tools skips it", path: hook))
+            default:
+                findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not a regular file: initramfs-tools skips it", path: hook))
             }
-        case .regular:
-            findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not executable: initramfs-tools skips it", path: hook))
-        case .missing where otherIntegration:
-            break
-        default:
-            findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not installed: update-initramfs adds no early-ucode archive (scripts/install)", path: hook))
+        }
+        if installed.isEmpty && !otherIntegration {
+            findings.append(Finding(.problem, .initramfs, "early-ucode's hook is not installed: update-initramfs adds no early-ucode archive (scripts/install)", path: Path.join(inputs.hookDirectory, "early-ucode")))
         }
         for debian in DebianMicrocodeHook.all {
             let hookPath = Path.join(inputs.packageHookDirectory, debian.hookName)

@@ -8,7 +8,8 @@ extension ReadinessCheck {
     /// Which way early-ucode reaches the boot path here, and where the
     /// archive must be for each installed kernel.
     struct IntegrationState {
-        var hook: Bool
+        /// early-ucode's initramfs-tools hooks that run (executable).
+        var hooks: [String]
         var dracut: Bool
         var dracutConf: Bool
         var plugin: Bool
@@ -34,10 +35,10 @@ extension ReadinessCheck {
         }
         let bootRoots = [inputs.bootDirectory, Path.join(inputs.bootDirectory, "efi"), Path.join(inputs.root, "efi")]
         return IntegrationState(
-            hook: executable(Path.join(inputs.hookDirectory, "early-ucode")),
+            hooks: inputs.initramfsHooks.map(\.hook).filter(executable),
             dracut: FileIO.resolvedKind(inputs.dracutModule) == .regular,
-            dracutConf: FileIO.resolvedKind(inputs.dracutConf) == .regular,
-            plugin: executable(inputs.kernelInstallPlugin),
+            dracutConf: inputs.dracutConf.isInEffect,
+            plugin: inputs.kernelInstallPlugin.effective.map(executable) ?? false,
             layout: KernelInstallLayout.configured(in: inputs.kernelInstallConfs),
             earlyFile: earlyFile,
             entries: bootRoots.flatMap(BootLoaderEntry.entries(below:)))
@@ -64,17 +65,20 @@ extension ReadinessCheck {
         if let file = state.earlyFile { active.append("early file \(file.path) (GRUB 2.12, early-file mode)") }
         if state.plugin { active.append("kernel-install plugin (layout=\(state.layout?.name ?? "unset"))") }
         if state.dracut { active.append("dracut module") }
-        if state.hook { active.append("initramfs-tools hook") }
+        if !state.hooks.isEmpty { active.append("initramfs-tools hook") }
         if active.isEmpty {
             findings.append(Finding(.problem, .integration, "no early-ucode integration is installed (initramfs-tools hook, dracut module, kernel-install plugin or early file): no boot path gets its archive (scripts/install)"))
             return findings
         }
         findings.append(Finding(.ok, .integration, "active: " + active.joined(separator: ", ")))
         if state.dracut && !state.dracutConf {
-            findings.append(Finding(.warning, .integration, "the dracut module is installed without its dracut.conf.d file: dracut does not add it to host-only images and its own early microcode may shadow early-ucode's", path: inputs.dracutConf))
+            findings.append(Finding(.warning, .integration, "the dracut module is installed without its dracut.conf.d file (or it is masked): dracut does not add it to host-only images and its own early microcode may shadow early-ucode's", path: inputs.dracutConf.effective ?? inputs.dracutConf.local))
         }
-        if FileIO.resolvedKind(inputs.kernelInstallPlugin) == .regular && !state.plugin {
-            findings.append(Finding(.problem, .integration, "early-ucode's kernel-install plugin is not executable: kernel-install skips it", path: inputs.kernelInstallPlugin))
+        if let plugin = inputs.kernelInstallPlugin.effective, FileIO.resolvedKind(plugin) == .regular, !state.plugin {
+            findings.append(Finding(.problem, .integration, "early-ucode's kernel-install plugin is not executable: kernel-install skips it", path: plugin))
+        }
+        if state.hooks.count > 1 {
+            findings.append(Finding(.warning, .integration, "two early-ucode initramfs-tools hooks, scripts/install's and the package's: mkinitramfs runs both, so every image gets the archive twice; remove scripts/install's (scripts/install --uninstall)", path: state.hooks[0]))
         }
 
         if let file = state.earlyFile {

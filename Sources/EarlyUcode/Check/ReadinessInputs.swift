@@ -20,14 +20,16 @@ public struct ReadinessInputs: Sendable {
     public var packageHookDirectory: String
     /// Where Debian's `intel-microcode` and `amd64-microcode` settings live.
     public var defaultsDirectory: String
-    /// The binary the hook runs.
+    /// The binary the hook in `hookDirectory` runs (scripts/install's), and
+    /// the one the hook in `packageHookDirectory` runs (the package's).
     public var binary: String
+    public var packagedBinary: String
     /// early-ucode's dracut module and its dracut.conf.d file.
     public var dracutModule: String
-    public var dracutConf: String
+    public var dracutConf: OverridableFile
     /// early-ucode's kernel-install plugin, and kernel-install's
     /// configuration files (the later one wins, as kernel-install reads them).
-    public var kernelInstallPlugin: String
+    public var kernelInstallPlugin: OverridableFile
     public var kernelInstallConfs: [String]
     /// Present while early-file mode is on (`early-ucode early-file enable`).
     public var earlyFileMarker: String
@@ -61,17 +63,24 @@ public struct ReadinessInputs: Sendable {
         grubDefaultsFile = at(GrubDefaults.defaultFile)
         grubDefaultsDirectory = at(GrubDefaults.defaultDirectory)
         grubXenScript = at("/etc/grub.d/20_linux_xen")
-        hookDirectory = at("/etc/initramfs-tools/hooks")
-        packageHookDirectory = at("/usr/share/initramfs-tools/hooks")
+        hookDirectory = at(Path.split(Integrations.initramfsHook).directory)
+        packageHookDirectory = at(Path.split(Integrations.packagedInitramfsHook).directory)
         defaultsDirectory = at("/etc/default")
-        binary = at("/usr/local/sbin/early-ucode")
+        binary = at(Integrations.binary)
+        packagedBinary = at(Integrations.packagedBinary)
         dracutModule = at(Integrations.dracutModule)
-        dracutConf = at(Integrations.dracutConf)
-        kernelInstallPlugin = at(Integrations.kernelInstallPlugin)
+        dracutConf = Integrations.dracutConf.under(at)
+        kernelInstallPlugin = Integrations.kernelInstallPlugin.under(at)
         kernelInstallConfs = [at("/usr/lib/kernel/install.conf"), at("/etc/kernel/install.conf")]
         earlyFileMarker = at(EarlyFile.defaultMarker)
         taint = at(LateLoading.defaultTaintPath)
         loaderCache = at(LoaderBinaryCache.defaultDirectory)
         esp = at(XenEFI.defaultESP)
+    }
+
+    /// early-ucode's initramfs-tools hooks, scripts/install's and the
+    /// package's, with the binary each runs.
+    public var initramfsHooks: [(hook: String, binary: String)] {
+        [(Path.join(hookDirectory, "early-ucode"), binary), (Path.join(packageHookDirectory, "early-ucode"), packagedBinary)]
     }
 }

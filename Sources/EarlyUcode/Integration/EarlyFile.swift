@@ -148,17 +148,22 @@ public struct EarlyFile: Sendable, Equatable {
         return try write(archive)
     }
 
-    /// Removes our early file, then the marker: the images get the archive
-    /// again only from the next update-initramfs (or dracut) on.
+    /// Removes the marker, then our early file: the images get the archive
+    /// again from the next update-initramfs (or dracut) on. In this order
+    /// a stop in between leaves the archive in two places (the same one
+    /// twice), never in none.
     public func disable() throws -> Outcome {
-        let file = try removeOurs()
+        // Another tool's file is refused before anything is changed.
+        if let origin = try fileOrigin() {
+            guard case .earlyUcode = origin else { throw FileError(path: path, .notWrittenByUs) }
+        }
         var markerChange = Change.unchanged
         if FileIO.kind(markerPath) != .missing {
             guard unlink(markerPath) == 0 else { throw FileError.errno(markerPath, .remove) }
             _ = unlink(AtomicFile.lockPath(for: markerPath))
             markerChange = .removed
         }
-        return Outcome(marker: markerChange, file: file)
+        return Outcome(marker: markerChange, file: try removeOurs())
     }
 
     /// Whether the early file is there, and whose.

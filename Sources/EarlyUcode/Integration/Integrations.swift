@@ -1,14 +1,55 @@
-/// Where early-ucode's boot-path integrations are installed (scripts/install
-/// puts them there; hooks/ holds their sources), and what `check` reads to
-/// tell which one a machine uses.
+/// Where early-ucode's boot-path integrations are installed (hooks/ holds
+/// their sources), and what `check` reads to tell which one a machine uses:
+/// scripts/install puts them under /etc (and the binary in /usr/local/sbin),
+/// the Debian package under /usr (and the binary in /usr/sbin).
 public enum Integrations {
-    /// initramfs-tools: hooks/initramfs-tools/early-ucode.
+    /// initramfs-tools: hooks/initramfs-tools/early-ucode. mkinitramfs runs
+    /// the hooks of both folders (0.142 and 0.148: run_scripts on each),
+    /// so one installed in both runs twice.
     public static let initramfsHook = "/etc/initramfs-tools/hooks/early-ucode"
+    public static let packagedInitramfsHook = "/usr/share/initramfs-tools/hooks/early-ucode"
+    /// The binary each of them runs.
+    public static let binary = "/usr/local/sbin/early-ucode"
+    public static let packagedBinary = "/usr/sbin/early-ucode"
     /// dracut: hooks/dracut/90early-ucode/ and hooks/dracut/early-ucode.conf.
     public static let dracutModule = "/usr/lib/dracut/modules.d/90early-ucode/module-setup.sh"
-    public static let dracutConf = "/etc/dracut.conf.d/90-early-ucode.conf"
+    public static let dracutConf = OverridableFile(local: "/etc/dracut.conf.d/90-early-ucode.conf",
+                                                   packaged: "/usr/lib/dracut/dracut.conf.d/90-early-ucode.conf")
     /// kernel-install: hooks/kernel-install/56-early-ucode.install.
-    public static let kernelInstallPlugin = "/etc/kernel/install.d/56-early-ucode.install"
+    public static let kernelInstallPlugin = OverridableFile(local: "/etc/kernel/install.d/56-early-ucode.install",
+                                                            packaged: "/usr/lib/kernel/install.d/56-early-ucode.install")
+}
+
+/// A file a package installs under /usr and an administrator (or
+/// scripts/install) under /etc, where the one in /etc, when there, is the
+/// one that counts: it overrides the same name under /usr, and a link to
+/// /dev/null masks it (kernel-install(8) for plugins, dracut.conf(5) for
+/// dracut.conf.d files).
+public struct OverridableFile: Sendable, Equatable {
+    public var local: String
+    public var packaged: String
+
+    public init(local: String, packaged: String) {
+        self.local = local
+        self.packaged = packaged
+    }
+
+    /// The name that counts: the one in /etc when anything is there, else
+    /// the packaged one when it is there; nil when neither is.
+    public var effective: String? {
+        if FileIO.kind(local) != .missing { return local }
+        return FileIO.kind(packaged) != .missing ? packaged : nil
+    }
+
+    /// The file that counts is a regular file (not masked, not dangling).
+    public var isInEffect: Bool {
+        effective.map { FileIO.resolvedKind($0) == .regular } ?? false
+    }
+
+    /// The same names under `root` (a captured tree, tests).
+    public func under(_ at: (String) -> String) -> OverridableFile {
+        OverridableFile(local: at(local), packaged: at(packaged))
+    }
 }
 
 /// kernel-install's layout (`layout=` in install.conf): `bls` makes Boot

@@ -116,6 +116,54 @@ struct IntegrationFindingsTests {
         #expect(found.contains { $0.level == .problem && $0.message.contains("is not early-ucode's archive") })
     }
 
+    /// The Debian package's places: the hook in /usr/share/initramfs-tools
+    /// running /usr/sbin/early-ucode; with scripts/install's hook too, both
+    /// run (mkinitramfs runs both folders' hooks), which is a warning.
+    @Test func packagedHookAndItsBinary() throws {
+        let (root, ours) = try root()
+        try root.write("boot/initrd.img-\(Self.version)", bytes: ours + ImageFixture.mainCPIO())
+        try root.remove("etc/initramfs-tools/hooks/early-ucode")
+        try root.remove("usr/local/sbin/early-ucode")
+        try root.write("usr/share/initramfs-tools/hooks/early-ucode", "#!/bin/sh\n", mode: 0o755)
+        var initramfs = findings(root, .initramfs)
+        #expect(initramfs.contains { $0.level == .problem && $0.path == root.directory.file("usr/sbin/early-ucode") }, "\(initramfs.map(\.text))")
+        try root.directory.directory("usr/sbin")
+        try root.write("usr/sbin/early-ucode", "binary", mode: 0o755)
+        initramfs = findings(root, .initramfs)
+        #expect(initramfs.contains { $0.level == .ok && $0.path == root.directory.file("usr/share/initramfs-tools/hooks/early-ucode") })
+        #expect(!initramfs.contains { $0.level == .problem }, "\(initramfs.map(\.text))")
+        #expect(findings(root, .integration).contains { $0.level == .ok && $0.message == "active: initramfs-tools hook" })
+        #expect(!findings(root, .integration).contains { $0.level != .ok })
+
+        try root.write("etc/initramfs-tools/hooks/early-ucode", "#!/bin/sh\n", mode: 0o755)
+        let twice = try #require(findings(root, .integration).first { $0.level == .warning })
+        #expect(twice.message.hasPrefix("two early-ucode initramfs-tools hooks"))
+    }
+
+    /// The package's kernel-install plugin (/usr/lib/kernel/install.d) and
+    /// dracut.conf.d file count, unless the same name under /etc masks them.
+    @Test(arguments: [false, true])
+    func packagedPluginAndDracutConf(masked: Bool) throws {
+        let (root, _) = try root()
+        try root.remove("etc/initramfs-tools/hooks/early-ucode")
+        for folder in ["usr/lib/kernel/install.d", "usr/lib/dracut/dracut.conf.d", "usr/lib/dracut/modules.d/90early-ucode", "etc/kernel/install.d", "etc/dracut.conf.d"] {
+            try root.directory.directory(folder)
+        }
+        try root.write("usr/lib/kernel/install.d/56-early-ucode.install", "#!/bin/sh\n", mode: 0o755)
+        try root.write("usr/lib/dracut/dracut.conf.d/90-early-ucode.conf", "add_dracutmodules+=\" early-ucode \"\n")
+        try root.write("usr/lib/dracut/modules.d/90early-ucode/module-setup.sh", "#!/bin/sh\n", mode: 0o755)
+        try root.write("etc/kernel/install.conf", "layout=bls\n")
+        if masked {
+            for name in ["etc/kernel/install.d/56-early-ucode.install", "etc/dracut.conf.d/90-early-ucode.conf"] {
+                try FileManager.default.createSymbolicLink(atPath: root.directory.file(name), withDestinationPath: "/dev/null")
+            }
+        }
+        let found = findings(root, .integration)
+        let active = try #require(found.first { $0.message.hasPrefix("active: ") })
+        #expect(active.message == (masked ? "active: dracut module" : "active: kernel-install plugin (layout=bls), dracut module"), "\(found.map(\.text))")
+        #expect(found.contains { $0.message.contains("without its dracut.conf.d file") } == masked)
+    }
+
     @Test func kernelInstallLayoutFromTheLastFile() throws {
         let tmp = try TemporaryDirectory()
         try Fabricate.write("layout=bls\n", to: tmp.file("a"))

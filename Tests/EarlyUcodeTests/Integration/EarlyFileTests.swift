@@ -183,6 +183,12 @@ struct EarlyFileTests {
         #expect(try Fabricate.read(root.earlyFile) == theirs)
         #expect(root.run(["early-file", "disable"]).status == 1)
         #expect(try Fabricate.read(root.earlyFile) == theirs)
+        // With the mode on, a refused disable leaves the marker too: nothing changed.
+        try FileManager.default.createDirectory(atPath: (root.marker as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Fabricate.write("\(EarlyFile.markerHeader)\n", to: root.marker)
+        #expect(root.run(["early-file", "disable"]).status == 1)
+        #expect(FileManager.default.fileExists(atPath: root.marker))
+        #expect(try Fabricate.read(root.earlyFile) == theirs)
     }
 
     @Test func grubScriptsToldApartByTheirText() throws {

@@ -6,11 +6,13 @@
 # wrote it, followed by dracut's compressed main archive.
 #
 # Installed as /usr/lib/dracut/modules.d/90early-ucode/module-setup.sh with
-# ../early-ucode.conf as /etc/dracut.conf.d/90-early-ucode.conf (which adds
-# this module and turns dracut's own early microcode off, so nothing
-# shadows ours). dracut sources this file into its bash; the code below is
-# POSIX sh, runs in a subshell with set -eu, and names everything
-# early_ucode_* so nothing of dracut's is touched.
+# ../early-ucode.conf as 90-early-ucode.conf in /etc/dracut.conf.d
+# (scripts/install) or /usr/lib/dracut/dracut.conf.d (the Debian package),
+# which adds this module and turns dracut's own early microcode off, so
+# nothing shadows ours. dracut sources this file into its bash; the code
+# below is POSIX sh, names everything early_ucode_* so nothing of dracut's
+# is touched, and does its work (early_ucode_prepend) in a subshell with
+# set -eu.
 #
 # dracut internals (there is no documented way to prepend a ready-made
 # early cpio; checked in dracut 059, Debian 12, and 106, Debian 13, by
@@ -99,10 +101,10 @@ early_ucode_prepend() (
 		early_ucode_into_dracut_cpio
 		exit 0
 	fi
-	# Whole or not at all: a failed copy leaves no staging file.
-	cat "$archive" >"$workdir/staging"
-	mv "$workdir/staging" "$staging"
-	echo "I: $(wc -c <"$archive") bytes at the front of the image"
+	# Whole or not at all: one rename in dracut's own folder.
+	size=$(wc -c <"$archive")
+	mv "$archive" "$staging"
+	echo "I: $size bytes at the front of the image"
 )
 
 # early_ucode_ready: stops (exit 0: no archive from early-ucode in this
@@ -131,15 +133,21 @@ early_ucode_ready() {
 }
 
 # early_ucode_kernel_install_stages_it: dracut runs under kernel-install
-# (50-dracut.install) with layout bls or uki, and early-ucode's plugin is
-# installed: the plugin stages the archive as the entry's microcode initrd.
+# (50-dracut.install) with layout bls or uki, and early-ucode's plugin will
+# run: the plugin stages the archive as the entry's microcode initrd. The
+# plugin's name under /etc, when there, decides alone: it overrides the
+# one in /usr/lib, and a link to /dev/null masks it (kernel-install(8)).
 early_ucode_kernel_install_stages_it() {
 	[ -n "${KERNEL_INSTALL_STAGING_AREA:-}" ] || return 1
 	case "${KERNEL_INSTALL_LAYOUT:-}" in
 	bls | uki) ;;
 	*) return 1 ;;
 	esac
-	[ -x /etc/kernel/install.d/56-early-ucode.install ] || [ -x /usr/lib/kernel/install.d/56-early-ucode.install ]
+	plugin=/etc/kernel/install.d/56-early-ucode.install
+	if [ ! -e "$plugin" ] && [ ! -L "$plugin" ]; then
+		plugin=/usr/lib/kernel/install.d/56-early-ucode.install
+	fi
+	[ -f "$plugin" ] && [ -x "$plugin" ]
 }
 
 # early_ucode_early_file: early-file mode; the image gets nothing and the

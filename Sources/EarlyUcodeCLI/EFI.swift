@@ -111,6 +111,7 @@ struct EFI: ParsableCommand {
                 context.out((result.microcodeWritten ? "wrote " : "unchanged: ") + "\(result.microcode) (\(what), \(result.microcodeSize) bytes) for \(target.xenNames)")
                 for change in result.changes { context.out("  " + Self.describe(change, config: target.config)) }
                 context.out(result.configWritten ? "wrote \(target.config) (the old one kept as \(target.backupPath))" : "unchanged: \(target.config)")
+                for path in result.removed { context.out("removed \(path) (no configuration names it any more)") }
                 if let leftOut = result.leftOut { context.warning(leftOut) }
                 for note in result.notes { context.note(note) }
             }

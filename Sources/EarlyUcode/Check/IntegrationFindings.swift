@@ -169,7 +169,7 @@ extension ReadinessCheck {
             return findings
         }
         if state.plugin && state.layout == .uki {
-            findings.append(Finding(.warning, .integration, "\(version): the archive is inside the unified kernel image (kernel-install layout=uki), which check does not read"))
+            findings.append(Finding(.ok, .integration, "\(version): the archive is inside the unified kernel image (kernel-install layout=uki): the EFI findings judge the images in the ESP's EFI/Linux"))
             return findings
         }
 

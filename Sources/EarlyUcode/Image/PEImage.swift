@@ -164,7 +164,7 @@ public struct PEImage: Sendable, Equatable {
         return PEImage(machine: machine, isPE32Plus: isPlus, fileSize: fileSize, headersEnd: tableEnd, sections: sections)
     }
 
-    /// Reads the headers of the PE image at `path` (only its first `headerLimit` bytes).
+    /// Reads the headers of the PE image in `file` (only its first `headerLimit` bytes).
     public static func read(_ file: ImageFile) throws(InputError) -> PEImage {
         let head = try file.read(at: 0, count: min(file.size, headerLimit))
         do throws(ParseError) {

@@ -44,8 +44,9 @@ public struct UnifiedKernelImage: Sendable {
     ]
     /// A text section longer than this is not shown.
     static let textLimit = 4096
-    /// `.ucode` and `.initrd` as Linux gets them are under 4 GiB
-    /// (the stub allocates the joined buffer below 4 GiB).
+    /// The largest `.ucode` or `.initrd` section read (each on its own):
+    /// systemd-stub's buffers for the initrds are below 4 GiB, so a larger
+    /// one cannot be what Linux gets.
     static let partLimit = Int(UInt32.max)
 
     /// Reads the headers and the small text sections of the UKI at `path`.

@@ -198,7 +198,8 @@ public enum XenEFI {
         var current = value.hasPrefix("\\") || value.hasPrefix("/") ? esp : folder
         for name in value.split(whereSeparator: { $0 == "\\" || $0 == "/" }) where name != "." {
             if name == ".." {
-                current = Path.split(current).directory
+                // Never above the volume's root: firmware paths do not leave it.
+                if current != esp { current = Path.split(current).directory }
                 continue
             }
             guard let found = ((try? FileIO.entries(of: current)) ?? []).first(where: { $0.lowercased() == name.lowercased() }) else { return nil }
@@ -218,6 +219,9 @@ public enum XenEFI {
         public var microcodeSize: Int
         public var changes: [XenEFIConfig.Change]
         public var configWritten: Bool
+        /// early-ucode's microcode files no configuration names any more
+        /// (the other format's, after the Xen image changed), removed.
+        public var removed: [String]
         /// Vendors selected but not in a raw file, with why: one sentence.
         public var leftOut: String?
         public var notes: [String]
@@ -274,8 +278,9 @@ public enum XenEFI {
         }
         let (bytes, changes) = config.enabling(file: format.fileName)
         let written = try replace(config, with: bytes, mode: mode, backup: target.backupPath)
+        let removed = try removeUnreferenced(in: target.directory)
         return EnableResult(target: target, format: format, microcode: path, microcodeWritten: microcodeWritten, microcodeSize: payload.count,
-                            changes: changes, configWritten: written, leftOut: leftOut, notes: notes)
+                            changes: changes, configWritten: written, removed: removed, leftOut: leftOut, notes: notes)
     }
 
     /// What `disable` did for one configuration.
@@ -304,18 +309,19 @@ public enum XenEFI {
         return DisableResult(target: target, changes: changes, configWritten: written, removed: removed)
     }
 
-    /// Replaces the configuration with `bytes` unless it holds them: a
-    /// copy of the old one at `backup` first (FAT has no hard links, so
-    /// AtomicFile's link backup cannot be used), then the new one,
-    /// written only if the file is still what was read.
+    /// Replaces the configuration with `bytes` unless it holds them: under
+    /// its lock, and only if the file is still what was read, a copy of the
+    /// old one at `backup` (FAT has no hard links, so AtomicFile's link
+    /// backup cannot be used), then the new one. A configuration changed
+    /// since it was read is left, and so is the previous backup.
     static func replace(_ config: XenEFIConfig, with bytes: [UInt8], mode: mode_t, backup: String) throws -> Bool {
         guard bytes != config.bytes else { return false }
-        try AtomicFile.write(to: backup, options: AtomicFile.Options(mode: mode)) { sink in try sink.write(config.bytes[...]) }
         try AtomicFile.write(to: config.path, options: AtomicFile.Options(mode: mode)) { sink in
-            // Under the configuration's lock: an editor's save since it was read must not be lost.
+            // An editor's save since it was read must not be lost.
             guard (try? FileIO.read(config.path, limit: XenEFIConfig.sizeLimit)) == config.bytes else {
                 throw InputError(path: config.path, .efi(.configChangedWhileEditing))
             }
+            try AtomicFile.write(to: backup, options: AtomicFile.Options(mode: mode)) { backupSink in try backupSink.write(config.bytes[...]) }
             try sink.write(bytes[...])
         }
         return true

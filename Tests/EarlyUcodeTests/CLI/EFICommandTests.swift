@@ -72,6 +72,32 @@ struct EFICommandTests {
         #expect(world.run(["efi", "disable", "--esp", world.esp]).stdoutText.contains("wrote") == false)
     }
 
+    /// The Xen image replaced by one that reads a cpio: the next enable
+    /// writes the cpio, names it, and removes the raw file nothing names.
+    @Test func aNewXenFormatReplacesTheOldFile() throws {
+        let world = try World()
+        #expect(world.enable().status == 0)
+        #expect(FileManager.default.fileExists(atPath: world.esp + "/EFI/BOOT/early-ucode.bin"))
+        try FileManager.default.removeItem(atPath: world.esp + "/EFI/BOOT/BOOTX64.EFI")
+        try FileManager.default.copyItem(atPath: world.esp + "/EFI/xen/xen-4.20-amd64.efi", toPath: world.esp + "/EFI/BOOT/BOOTX64.EFI")
+        let again = world.enable()
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdoutText.contains("removed \(world.esp)/EFI/BOOT/early-ucode.bin (no configuration names it any more)"), "\(again.stdoutText)")
+        #expect(!FileManager.default.fileExists(atPath: world.esp + "/EFI/BOOT/early-ucode.bin"))
+        #expect(try Fabricate.read(world.esp + "/EFI/BOOT/early-ucode.cpio") == (try Fabricate.read(world.esp + "/EFI/xen/early-ucode.cpio")))
+        #expect(String(decoding: try Fabricate.read(world.esp + "/EFI/BOOT/BOOTX64.cfg"), as: UTF8.self).contains("ucode=early-ucode.cpio # early-ucode\n"))
+    }
+
+    /// `..` in a ucode= value stops at the volume's root, as firmware paths do.
+    @Test func ucodePathsStayOnTheESP() throws {
+        let world = try World()
+        try Fabricate.write("outside", to: world.tmp.file("outside.bin"))
+        let folder = world.esp + "/EFI/xen"
+        #expect(XenEFI.resolve(ucode: "..\\..\\..\\outside.bin", in: folder, esp: world.esp) == nil)
+        try Fabricate.write("inside", to: world.esp + "/outside.bin")
+        #expect(XenEFI.resolve(ucode: "..\\..\\..\\outside.bin", in: folder, esp: world.esp) == world.esp + "/outside.bin")
+    }
+
     @Test func bothVendorsInARawFileSaysWhatWasLeftOut() throws {
         let world = try World()
         let result = world.enable(["--cpu", "0xa00f11", "--cpu", "0x50654,0x80"])

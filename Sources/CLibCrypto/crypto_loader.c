@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -17,9 +18,11 @@ static int loaded;
 static char load_error[512];
 
 static __typeof__(&EVP_Digest) digest_fn;
-static __typeof__(&EVP_sha256) sha256_fn;
 static __typeof__(&ERR_get_error) get_error_fn;
 static __typeof__(&ERR_error_string_n) error_string_fn;
+// SHA-256, fetched once: EVP_sha256() with EVP_Digest fetches the
+// implementation from the provider again on every call (OpenSSL 3).
+static EVP_MD *sha256_md;
 
 static void load(void) {
     void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
@@ -28,12 +31,26 @@ static void load(void) {
         snprintf(load_error, sizeof load_error, "cannot load %s: %s", library, why ? why : "unknown error");
         return;
     }
+    __typeof__(&OPENSSL_init_crypto) init_fn = (__typeof__(init_fn)) dlsym(handle, "OPENSSL_init_crypto");
+    __typeof__(&EVP_MD_fetch) fetch_fn = (__typeof__(fetch_fn)) dlsym(handle, "EVP_MD_fetch");
     digest_fn = (__typeof__(digest_fn)) dlsym(handle, "EVP_Digest");
-    sha256_fn = (__typeof__(sha256_fn)) dlsym(handle, "EVP_sha256");
     get_error_fn = (__typeof__(get_error_fn)) dlsym(handle, "ERR_get_error");
     error_string_fn = (__typeof__(error_string_fn)) dlsym(handle, "ERR_error_string_n");
-    if (!digest_fn || !sha256_fn || !get_error_fn || !error_string_fn) {
-        snprintf(load_error, sizeof load_error, "%s lacks EVP_Digest, EVP_sha256 or ERR_* (not OpenSSL 3?)", library);
+    if (!init_fn || !fetch_fn || !digest_fn || !get_error_fn || !error_string_fn) {
+        snprintf(load_error, sizeof load_error, "%s lacks OPENSSL_init_crypto, EVP_MD_fetch, EVP_Digest or ERR_* (not OpenSSL 3?)", library);
+        return;
+    }
+    // Without openssl.cnf (its engines and providers are not wanted for a
+    // digest the built-in default provider has, and reading it was most of
+    // libcrypto's start-up here) and without the exit-time cleanup (the
+    // process frees everything when it ends anyway).
+    if (init_fn(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL) != 1) {
+        snprintf(load_error, sizeof load_error, "%s: OPENSSL_init_crypto failed", library);
+        return;
+    }
+    sha256_md = fetch_fn(NULL, "SHA256", NULL);
+    if (!sha256_md) {
+        snprintf(load_error, sizeof load_error, "%s has no SHA256 in its default provider", library);
         return;
     }
     loaded = 1;
@@ -53,7 +70,7 @@ int eu_sha256(const void *data, size_t count, unsigned char digest[32]) {
     // An empty buffer may have no address; libcrypto wants one even for zero bytes.
     static const unsigned char empty = 0;
     unsigned int length = 0;
-    int ok = digest_fn(data ? data : &empty, count, digest, &length, sha256_fn(), NULL);
+    int ok = digest_fn(data ? data : &empty, count, digest, &length, sha256_md, NULL);
     return ok == 1 && length == 32;
 }
 

@@ -157,35 +157,5 @@ public final class ImageFile {
             offset += count
         }
     }
-
-    /// Whether `range` of this file holds exactly the bytes of `other` at
-    /// `otherOffset`; the first differing offset in this file otherwise.
-    public func firstDifference(_ range: Range<Int>, in other: ImageFile, at otherOffset: Int) throws(InputError) -> Int? {
-        guard range.upperBound <= size else { return min(size, range.lowerBound) }
-        guard otherOffset + range.count <= other.size else { return range.lowerBound }
-        let mine = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.copyChunk, alignment: 4096)
-        let theirs = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.copyChunk, alignment: 4096)
-        defer {
-            mine.deallocate()
-            theirs.deallocate()
-        }
-        var offset = range.lowerBound
-        while offset < range.upperBound {
-            let count = min(Self.copyChunk, range.upperBound - offset)
-            var failure: Int32 = 0
-            let a = preadView(into: UnsafeMutableRawBufferPointer(rebasing: mine[0..<count]), at: offset, failure: &failure)
-            if failure != 0 { throw InputError(path: path, offset: offset, .file(.system(.read, errno: failure))) }
-            let otherAt = otherOffset + (offset - range.lowerBound)
-            let b = other.preadView(into: UnsafeMutableRawBufferPointer(rebasing: theirs[0..<count]), at: otherAt, failure: &failure)
-            if failure != 0 { throw InputError(path: other.path, offset: otherAt, .file(.system(.read, errno: failure))) }
-            guard a == count, b == count else { return offset + min(a, b) }
-            if let left = mine.baseAddress, let right = theirs.baseAddress, memcmp(left, right, count) == 0 {
-                offset += count
-                continue
-            }
-            for index in 0..<count where mine[index] != theirs[index] { return offset + index }
-            offset += count
-        }
-        return nil
-    }
 }
+

@@ -98,10 +98,10 @@ public enum ImageRebuild {
                     throw Unchanged(result: base)
                 }
 
-                var written = try layout.write(from: file, to: &sink)
+                var written = try layout.write(from: file, to: sink)
                 written.main = MainPart(offset: written.restOffset, kind: image.main.kind)
                 written.parts = image.parts.map { $0.moved(by: written.restOffset - layout.restStart) }
-                try verify(sink.path, layout: layout, written: written, source: file, image: image, placements: placements)
+                try verify(sink.path, written: written, placements: placements)
                 // A tool that replaced or rewrote the image meanwhile must not be overwritten with the old contents.
                 guard file.isUnchangedOnDisk else {
                     throw InputError(path: path, .image(.changedWhileRebuilt))

@@ -40,8 +40,13 @@ extension ImageRebuild {
             var parts: [TailPart] = []
         }
 
-        func write(from file: ImageFile, to sink: inout DescriptorSink) throws -> Written {
-            var counter = CountingSink(inner: sink)
+        /// Every byte written is read back and compared as it goes
+        /// (ReadBackSink); `verify` checks the structure afterwards.
+        func write(from file: ImageFile, to sink: DescriptorSink) throws -> Written {
+            try ReadBackSink.over(sink) { counter in try write(from: file, to: &counter) }
+        }
+
+        private func write(from file: ImageFile, to counter: inout ReadBackSink) throws -> Written {
             try counter.write(newArchive[...])
             var offsets: [Int] = []
             for segment in segments {
@@ -60,7 +65,7 @@ extension ImageRebuild {
 
         /// The archive again, minus its microcode, through libarchive; data
         /// streamed from the image.
-        private func rewrite(_ members: [CPIOMember], from file: ImageFile, to sink: inout CountingSink) throws {
+        private func rewrite(_ members: [CPIOMember], from file: ImageFile, to sink: inout ReadBackSink) throws {
             let target = SinkTarget(sink)
             try LibArchiveWriter.withNewc(target, path: sink.path) { writer in
                 for (index, member) in members.enumerated() {

@@ -81,6 +81,8 @@ public struct IntelUpdate: Sendable {
     /// The header's signature first, then the extended table's, without
     /// repeats.
     public var signatures: [(signature: CPUSignature, platforms: PlatformFlags)] {
+        // Most updates have no extended table: nothing to deduplicate.
+        guard !extendedSignatures.isEmpty else { return [(signature, platforms)] }
         var seen: Set<UInt64> = []
         var result: [(CPUSignature, PlatformFlags)] = []
         let all = [(signature, platforms)] + extendedSignatures.map { ($0.signature, $0.platforms) }

@@ -156,6 +156,8 @@ public enum FileProblem: Sendable, Equatable, CustomStringConvertible {
     case shrankWhileRead
     case grewWhileRead
     case shrankWhileCopied
+    /// What was written did not read back the same, first at `offset`.
+    case readBackDiffers(offset: Int)
     /// `read` after the parallel read failed to say why (never expected).
     case unreadable
     case noSuchDirectory
@@ -177,6 +179,7 @@ public enum FileProblem: Sendable, Equatable, CustomStringConvertible {
         case .shrankWhileRead: "file shrank while it was read"
         case .grewWhileRead: "file grew while it was read"
         case .shrankWhileCopied: "file shrank while it was copied"
+        case .readBackDiffers(let offset): "what was written reads back differently from byte \(offset) on"
         case .unreadable: "cannot read"
         case .noSuchDirectory: "no such directory"
         case .notADirectory: "not a directory"

@@ -379,19 +379,18 @@ struct RebuildTests {
         try ImageFixture.write(bytes, to: path)
         let file = try ImageFile(path: path)
         let image = try BootImage.read(file)
-        // Verified against itself: a layout that keeps everything from the first part on.
-        let layout = ImageRebuild.Layout(newArchive: [], restStart: 0)
+        // Verified against itself: as if everything from the first part on was kept.
         var written = ImageRebuild.Layout.Written(size: bytes.count, segmentOffsets: [], restOffset: 0, main: image.main, parts: image.parts)
-        try ImageRebuild.verify(path, layout: layout, written: written, source: file, image: image, placements: [])
+        try ImageRebuild.verify(path, written: written, placements: [])
         written.parts[1] = written.parts[1].moved(by: 4)
         let moved = try #require(throws: InputError.self) {
-            try ImageRebuild.verify(path, layout: layout, written: written, source: file, image: image, placements: [])
+            try ImageRebuild.verify(path, written: written, placements: [])
         }
         guard case .image(.verifyFailed(let what)) = moved.problem else { Issue.record("\(moved)"); return }
         #expect(what.hasPrefix("part 2 after the early archives is gzip at offset \(image.parts[1].offset)"))
         written.parts.removeLast()
         let missing = try #require(throws: InputError.self) {
-            try ImageRebuild.verify(path, layout: layout, written: written, source: file, image: image, placements: [])
+            try ImageRebuild.verify(path, written: written, placements: [])
         }
         #expect(missing.problem == .image(.verifyFailed("2 parts after the early archives, 1 meant")))
     }

@@ -160,22 +160,6 @@ public struct MemorySink: ByteSink {
     }
 }
 
-/// Counts bytes on their way to a descriptor: sizes and offsets for reports
-/// without a second pass.
-public struct CountingSink: ByteSink {
-    public var inner: DescriptorSink
-    public var count = 0
-
-    public init(inner: DescriptorSink) { self.inner = inner }
-
-    public var path: String { inner.path }
-
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
-        try inner.write(bytes)
-        count += bytes.count
-    }
-}
-
 public struct DescriptorSink: ByteSink {
     public let fd: Int32
     public let path: String

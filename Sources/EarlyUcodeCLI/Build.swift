@@ -1,6 +1,5 @@
 import ArgumentParser
 import EarlyUcode
-import FoundationEssentials
 
 struct Build: ContextCommand {
     static let configuration = CommandConfiguration(

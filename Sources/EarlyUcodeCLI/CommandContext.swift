@@ -1,6 +1,8 @@
 import ArgumentParser
 import EarlyUcode
-import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where a command's text goes: a file descriptor in the process, memory in
 /// tests.
@@ -65,7 +67,24 @@ public final class CommandContext {
     public static var process: CommandContext {
         CommandContext(standardOutput: DescriptorStream(fd: 1, name: "standard output"),
                        standardError: DescriptorStream(fd: 2, name: "standard error"),
-                       environment: ProcessInfo.processInfo.environment)
+                       environment: processEnvironment())
+    }
+
+    /// `environ` as a dictionary; the first of two entries with one name
+    /// wins, as for getenv(3).
+    private static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        let start: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = environ
+        guard var entry = start else { return result }
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                let name = String(text[..<equals])
+                if result[name] == nil { result[name] = String(text[text.index(after: equals)...]) }
+            }
+            entry += 1
+        }
+        return result
     }
 
     /// A system path (`/proc/cpuinfo`) below `root`.
@@ -97,11 +116,8 @@ public final class CommandContext {
     /// One JSON object on standard output: sorted keys, pretty, slashes as
     /// they are (the golden files in Tests/ are byte for byte this).
     public func json(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        // Several lines by design; the encoder has escaped every control character in the values.
-        emit(String(decoding: data, as: UTF8.self) + "\n", to: standardOutput)
+        // Several lines by design; every control character in the values is escaped.
+        emit(try JSONValue.encoding(value).text + "\n", to: standardOutput)
     }
 
     /// Standard output as a `ByteSink`, for `build -o -`.

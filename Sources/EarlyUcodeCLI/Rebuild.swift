@@ -1,6 +1,5 @@
 import ArgumentParser
 import EarlyUcode
-import FoundationEssentials
 
 struct Rebuild: ContextCommand {
     static let configuration = CommandConfiguration(

@@ -159,8 +159,7 @@ public struct EarlyFile: Sendable, Equatable {
         }
         var markerChange = Change.unchanged
         if FileIO.kind(markerPath) != .missing {
-            guard unlink(markerPath) == 0 else { throw FileError.errno(markerPath, .remove) }
-            _ = unlink(AtomicFile.lockPath(for: markerPath))
+            try AtomicFile.remove(markerPath)
             markerChange = .removed
         }
         return Outcome(marker: markerChange, file: try removeOurs())
@@ -193,8 +192,7 @@ public struct EarlyFile: Sendable, Equatable {
     func removeOurs() throws -> Change {
         guard let origin = try fileOrigin() else { return .unchanged }
         guard case .earlyUcode = origin else { throw FileError(path: path, .notWrittenByUs) }
-        guard unlink(path) == 0 else { throw FileError.errno(path, .remove) }
-        _ = unlink(AtomicFile.lockPath(for: path))
+        try AtomicFile.remove(path)
         return .removed
     }
 }

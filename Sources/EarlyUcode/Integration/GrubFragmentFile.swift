@@ -46,7 +46,7 @@ public struct GrubFragmentFile: Sendable, Equatable {
     public func enable(_ xen: EarlyUcodeConfig.XenMode) throws -> Outcome {
         guard let mode = GrubFragment.Mode(xen) else {
             guard try existing() != nil else { return .notWanted }
-            try remove()
+            try AtomicFile.remove(path)
             return .removed
         }
         let content = GrubFragment.content(mode)
@@ -63,13 +63,8 @@ public struct GrubFragmentFile: Sendable, Equatable {
     /// Removes the file if it is early-ucode's.
     public func disable() throws(FileError) -> Outcome {
         guard try existing() != nil else { return .unchanged }
-        try remove()
+        try AtomicFile.remove(path)
         return .removed
     }
 
-    /// Removes the file and the lock file AtomicFile left beside it.
-    private func remove() throws(FileError) {
-        guard unlink(path) == 0 else { throw .errno(path, .remove) }
-        _ = unlink(AtomicFile.lockPath(for: path))
-    }
 }

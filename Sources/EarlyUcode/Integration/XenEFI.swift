@@ -303,8 +303,8 @@ public enum XenEFI {
         let removed = try removeUnreferenced(in: target.directory)
         // The lock files of what disable wrote: early-ucode leaves nothing of its own but the backup.
         if written {
-            _ = unlink(AtomicFile.lockPath(for: target.config))
-            _ = unlink(AtomicFile.lockPath(for: target.backupPath))
+            try AtomicFile.removeLock(for: target.config)
+            try AtomicFile.removeLock(for: target.backupPath)
         }
         return DisableResult(target: target, changes: changes, configWritten: written, removed: removed)
     }
@@ -341,8 +341,7 @@ public enum XenEFI {
         for name in [cpioName, rawName] where names.contains(name) && !named.contains(name) {
             let path = Path.join(folder, name)
             guard FileIO.kind(path) == .regular else { continue }
-            guard unlink(path) == 0 else { throw .errno(path, .remove) }
-            _ = unlink(AtomicFile.lockPath(for: path))
+            try AtomicFile.remove(path)
             removed.append(path)
         }
         return removed

@@ -69,6 +69,26 @@ public enum AtomicFile {
         syncDirectory(of: path)
     }
 
+    /// Removes `path` and its lock file, holding the lock: a run that was
+    /// waiting for it starts again on a new lock file (FileLock), so
+    /// writers still take turns, and early-ucode leaves nothing behind.
+    public static func remove(_ path: String) throws(FileError) {
+        let lock = try FileLock(path: lockPath(for: path))
+        defer { lock.release() }
+        let removed = unlink(path) == 0
+        let code = errno
+        _ = unlink(lockPath(for: path))
+        guard removed else { throw .errno(path, .remove, code) }
+    }
+
+    /// Removes the lock file of `path`, which stays (a configuration that
+    /// disable restored), holding the lock as `remove` does.
+    public static func removeLock(for path: String) throws(FileError) {
+        let lock = try FileLock(path: lockPath(for: path))
+        defer { lock.release() }
+        _ = unlink(lockPath(for: path))
+    }
+
     private struct Existing { var mode: mode_t }
 
     /// Refuses targets early-ucode must never write through.
@@ -107,26 +127,37 @@ public enum AtomicFile {
 
 /// An exclusive flock(2) held until released or the process dies, so
 /// two runs on one output serialize and a killed run never leaves it held.
+///
+/// A lock file may be removed (AtomicFile.remove, under the lock) while
+/// another run waits on it: that run then holds a lock on a name nobody
+/// opens any more, so after flock it checks that the name still leads to
+/// the file it locked, and starts again if not.
 public final class FileLock {
     private var fd: Int32
 
     public init(path: String) throws(FileError) {
-        // O_NONBLOCK: a FIFO planted at the lock's name must not hang the
-        // open; it is refused below with anything else not a plain file.
-        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .errno(path, .openLock) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+        while true {
+            // O_NONBLOCK: a FIFO planted at the lock's name must not hang the
+            // open; it is refused below with anything else not a plain file.
+            let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw .errno(path, .openLock) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                close(fd)
+                throw FileError(path: path, .lockNotRegular)
+            }
+            while flock(fd, LOCK_EX) != 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                throw .errno(path, .lock, code)
+            }
+            var now = stat()
+            if lstat(path, &now) == 0, now.st_dev == info.st_dev, now.st_ino == info.st_ino {
+                self.fd = fd
+                return
+            }
             close(fd)
-            fd = -1
-            throw FileError(path: path, .lockNotRegular)
-        }
-        while flock(fd, LOCK_EX) != 0 {
-            if errno == EINTR { continue }
-            let code = errno
-            close(fd)
-            fd = -1
-            throw .errno(path, .lock, code)
         }
     }
 

@@ -12,6 +12,10 @@ extension ReadinessCheck {
         var hooks: [String]
         var dracut: Bool
         var dracutConf: Bool
+        /// The kernel-install plugin that counts (/etc's over /usr/lib's),
+        /// a regular file or not; nil when neither is there.
+        var pluginFile: String?
+        /// It is a regular file kernel-install can run.
         var plugin: Bool
         var layout: KernelInstallLayout?
         /// Early-file mode is on (its marker exists).
@@ -34,11 +38,13 @@ extension ReadinessCheck {
             earlyFile = file
         }
         let bootRoots = [inputs.bootDirectory, Path.join(inputs.bootDirectory, "efi"), Path.join(inputs.root, "efi")]
+        let pluginFile = inputs.kernelInstallPlugin.effective
         return IntegrationState(
             hooks: inputs.initramfsHooks.map(\.hook).filter(executable),
             dracut: FileIO.resolvedKind(inputs.dracutModule) == .regular,
             dracutConf: inputs.dracutConf.isInEffect,
-            plugin: inputs.kernelInstallPlugin.effective.map(executable) ?? false,
+            pluginFile: pluginFile,
+            plugin: pluginFile.map(executable) ?? false,
             layout: KernelInstallLayout.configured(in: inputs.kernelInstallConfs),
             earlyFile: earlyFile,
             entries: bootRoots.flatMap(BootLoaderEntry.entries(below:)))
@@ -74,7 +80,7 @@ extension ReadinessCheck {
         if state.dracut && !state.dracutConf {
             findings.append(Finding(.warning, .integration, "the dracut module is installed without its dracut.conf.d file (or it is masked): dracut does not add it to host-only images and its own early microcode may shadow early-ucode's", path: inputs.dracutConf.effective ?? inputs.dracutConf.local))
         }
-        if let plugin = inputs.kernelInstallPlugin.effective, FileIO.resolvedKind(plugin) == .regular, !state.plugin {
+        if let plugin = state.pluginFile, FileIO.resolvedKind(plugin) == .regular, !state.plugin {
             findings.append(Finding(.problem, .integration, "early-ucode's kernel-install plugin is not executable: kernel-install skips it", path: plugin))
         }
         if state.hooks.count > 1 {

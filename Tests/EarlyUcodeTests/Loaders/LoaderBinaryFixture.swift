@@ -110,14 +110,12 @@ enum LoaderBinaryFixture {
         return bytes + ImageFixture.filler(8 << 10, seed: 43)
     }
 
-    /// xen.efi-shaped: an MZ stub whose e_lfanew points at "PE\0\0", then the ELF-like contents.
-    static func xenPE(_ contents: [UInt8], peOffset: UInt32 = 0x80) -> [UInt8] {
-        var stub = [UInt8](repeating: 0, count: 0x100)
-        stub[0] = 0x4d
-        stub[1] = 0x5a
-        stub.replaceSubrange(0x3c..<0x40, with: ImageFixture.le32(peOffset))
-        stub.replaceSubrange(0x80..<0x84, with: [0x50, 0x45, 0, 0])
-        return stub + contents.dropFirst(4)
+    /// xen.efi-shaped: a PE image whose .data section holds `contents`;
+    /// `peOffset`, when given, is written over e_lfanew (a damaged image).
+    static func xenPE(_ contents: [UInt8], peOffset: UInt32? = nil) -> [UInt8] {
+        var image = PEFixture.image([.init(".data", contents)])
+        if let peOffset { image.replaceSubrange(0x3c..<0x40, with: ImageFixture.le32(peOffset)) }
+        return image
     }
 
     static func gzip(_ bytes: [UInt8]) throws -> [UInt8] { try run("gzip", ["-n", "-9", "-c"], input: bytes) }

@@ -198,9 +198,12 @@ struct XenImageTests {
         ("no banner", Fixture.xenELF(banner: false, table: nil), "no \"Xen version %d.%d%s\" banner"),
         ("not a Xen image", ImageFixture.filler(4096, seed: 1), "not a gzip'd ELF"),
         ("empty file", [], "starts with bytes (none)"),
-        ("PE header past the end", Fixture.xenPE(Fixture.xenELF(table: nil), peOffset: 0x7fff_ffff), "PE header offset 2147483647 is past the end"),
-        ("PE without signature", Fixture.xenPE(Fixture.xenELF(table: nil), peOffset: 0x40), "no \"PE\\0\\0\" signature at 64"),
-        ("truncated MZ", Array("MZ".utf8) + [0, 0], "no room for the MZ header"),
+        ("PE header past the end", Fixture.xenPE(Fixture.xenELF(table: nil), peOffset: 0x7fff_ffff), "not a PE image: e_lfanew 0x7fffffff puts the PE header outside"),
+        ("PE without signature", Fixture.xenPE(Fixture.xenELF(table: nil), peOffset: 0x40), "not a PE image: no \"PE\\0\\0\" signature where e_lfanew points"),
+        // What the PE reader refuses beyond the MZ stub (a check of e_lfanew alone let this by).
+        ("PE with 97 sections", PEFixture.image([.init(".data", Fixture.xenELF(table: nil))], numberOfSections: 97),
+         "not a PE image: NumberOfSections 97 is more than the 96 a PE loader accepts"),
+        ("truncated MZ", Array("MZ".utf8) + [0, 0], "not a PE image: 4 bytes: too short for a PE image's MZ header"),
     ] as [(String, [UInt8], String)])
     func unreadableXen(_ name: String, _ bytes: [UInt8], _ words: String) throws {
         let binary = try readBinary(bytes, as: .xen)

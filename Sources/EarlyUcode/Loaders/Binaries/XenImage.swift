@@ -79,16 +79,13 @@ public struct XenImage: Sendable, Equatable {
 
     static let elfMagic: [UInt8] = [0x7f, 0x45, 0x4c, 0x46]
 
-    /// An MZ stub whose e_lfanew (at 0x3c) points at "PE\0\0" in the file.
+    /// xen.efi's headers and section table, read by the one PE reader
+    /// (PEImage, as efi and inspect read it); its problem is this image's.
     private static func checkPE(_ bytes: [UInt8]) throws(ParseError) {
-        let file = bytes[...]
-        guard file.count >= 0x40 else { throw ParseError(offset: file.count, .loaderBinary(.badPE("\(file.count) bytes, no room for the MZ header"))) }
-        let header = Int(try file.u32(at: 0x3c))
-        guard header <= file.count - 4 else {
-            throw ParseError(offset: 0x3c, .loaderBinary(.badPE("PE header offset \(header) is past the end of the \(file.count)-byte file")))
-        }
-        guard file[header..<(header + 4)].elementsEqual([0x50, 0x45, 0, 0]) else {
-            throw ParseError(offset: header, .loaderBinary(.badPE("no \"PE\\0\\0\" signature at \(header)")))
+        do {
+            _ = try PEImage.parse(bytes, fileSize: bytes.count)
+        } catch {
+            throw ParseError(offset: error.offset, .loaderBinary(.badPE(error.reason)))
         }
     }
 

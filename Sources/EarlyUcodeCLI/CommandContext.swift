@@ -77,10 +77,12 @@ public final class CommandContext {
         let start: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = environ
         guard var entry = start else { return result }
         while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                let name = String(text[..<equals])
-                if result[name] == nil { result[name] = String(text[text.index(after: equals)...]) }
+            // Split at the first "=" by bytes: a Character search costs
+            // grapheme breaking on every byte of every variable.
+            if let equals = strchr(pointer, 0x3d) {
+                let length = pointer.distance(to: equals)
+                let name = String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+                if result[name] == nil { result[name] = String(cString: equals + 1) }
             }
             entry += 1
         }

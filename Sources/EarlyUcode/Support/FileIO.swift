@@ -130,7 +130,12 @@ public enum FileIO {
             }
             entries.append(Entry(name: name, kind: kind))
         }
-        return entries.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+        // Byte order, each name's bytes taken once: copying both names for
+        // each comparison was 2.2M instructions for Debian's 126 Intel
+        // files, comparing String.utf8 views 0.8M.
+        return entries.map { (key: Array($0.name.utf8), entry: $0) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .map(\.entry)
     }
 }
 

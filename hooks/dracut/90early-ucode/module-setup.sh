@@ -82,7 +82,9 @@ early_ucode_report() {
 early_ucode_prepend() (
 	set -eu
 	binary="${EARLY_UCODE_BIN:-/usr/local/sbin/early-ucode}"
-	config="${EARLY_UCODE_CONFIG:-/etc/default/early-ucode}"
+	# Another configuration than /etc/default/early-ucode, which early-ucode
+	# reads by itself when it is there.
+	config="${EARLY_UCODE_CONFIG:-}"
 	# `early-ucode early-file enable` writes it (Integration/EarlyFile.swift).
 	early_file_marker=/var/lib/early-ucode/early-file
 	staging="${DRACUT_TMPDIR:-}/initramfs.img"
@@ -154,11 +156,8 @@ early_ucode_kernel_install_stages_it() {
 # early file is brought up to date.
 early_ucode_early_file() {
 	echo "I: early-file mode ($early_file_marker): GRUB loads the archive from the early file, so this image gets none"
-	if [ -e "$config" ] || [ -n "${EARLY_UCODE_CONFIG:-}" ]; then
-		set -- --config "$config"
-	else
-		set -- --no-config
-	fi
+	set --
+	if [ -n "$config" ]; then set -- --config "$config"; fi
 	if output=$("$binary" early-file update "$@" 2>&1); then
 		printf '%s\n' "$output" | sed 's/^early-ucode: //; s/^/I: /'
 	else
@@ -181,11 +180,7 @@ early_ucode_build() {
 		default_scope=all
 	fi
 	set -- --default-scope "$default_scope" -o "$archive"
-	if [ -e "$config" ] || [ -n "${EARLY_UCODE_CONFIG:-}" ]; then
-		set -- --config "$config" "$@"
-	else
-		set -- --no-config "$@"
-	fi
+	if [ -n "$config" ]; then set -- --config "$config" "$@"; fi
 	status=0
 	"$binary" build "$@" >"$workdir/log" 2>&1 || status=$?
 	if [ "$status" -ne 0 ]; then

@@ -7,8 +7,10 @@
 // object as an open line, an empty line and the close. The golden files and
 // JSONOutputTests hold it to that.
 
+import EarlyUcode
+
 /// One JSON value, as the reports encode into it.
-indirect enum JSONValue: Equatable {
+indirect enum JSONValue {
     case string(String)
     /// The number's text, as it is written.
     case number(String)
@@ -89,8 +91,7 @@ indirect enum JSONValue: Equatable {
             case "\u{c}": escape = "\\f"
             default:
                 if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    escape = "\\u" + Hex.padded(String(scalar.value, radix: 16), to: 4)
                 } else {
                     escape = nil
                 }
@@ -108,52 +109,46 @@ indirect enum JSONValue: Equatable {
 }
 
 /// Where one value goes while it is encoded: containers nest slots, and the
-/// tree is read out once encoding has finished.
+/// tree is read out once encoding has finished. Members and elements are
+/// appended in place (kept outside the enum, which would copy its array on
+/// every append).
 private final class JSONSlot {
-    enum Content {
-        case empty
-        case value(JSONValue)
-        case object([(String, JSONSlot)])
-        case array([JSONSlot])
-    }
-    var content = Content.empty
+    enum Kind { case empty, value(JSONValue), object, array }
+    var kind = Kind.empty
+    private var members: [(String, JSONSlot)] = []
+    private var items: [JSONSlot] = []
+
+    var count: Int { items.count }
 
     var value: JSONValue? {
-        switch content {
+        switch kind {
         case .empty: nil
         case .value(let value): value
-        case .object(let members):
+        case .object:
             // A later key replaces an earlier one, as in JSONEncoder.
             .object(Dictionary(members.compactMap { key, slot in slot.value.map { (key, $0) } },
                                uniquingKeysWith: { _, last in last }))
-        case .array(let items): .array(items.map { $0.value ?? .null })
+        case .array: .array(items.map { $0.value ?? .null })
         }
     }
 
     func member(_ key: String) -> JSONSlot {
+        becomeObject()
         let slot = JSONSlot()
-        if case .object(var members) = content {
-            members.append((key, slot))
-            content = .object(members)
-        } else {
-            content = .object([(key, slot)])
-        }
+        members.append((key, slot))
         return slot
     }
 
     func element() -> JSONSlot {
+        becomeArray()
         let slot = JSONSlot()
-        if case .array(var items) = content {
-            items.append(slot)
-            content = .array(items)
-        } else {
-            content = .array([slot])
-        }
+        items.append(slot)
         return slot
     }
 
-    func becomeObject() { if case .object = content {} else { content = .object([]) } }
-    func becomeArray() { if case .array = content {} else { content = .array([]) } }
+    func set(_ value: JSONValue) { kind = .value(value) }
+    func becomeObject() { if case .object = kind {} else { kind = .object } }
+    func becomeArray() { if case .array = kind {} else { kind = .array } }
 }
 
 private struct JSONKey: CodingKey {
@@ -185,7 +180,7 @@ private struct JSONTreeEncoder: Encoder {
     /// Scalars directly, anything else through its own `encode(to:)`.
     func encode(_ value: some Encodable) throws {
         if let scalar = try JSONTreeEncoder.scalar(value, codingPath: codingPath) {
-            slot.content = .value(scalar)
+            slot.set(scalar)
         } else {
             try value.encode(to: self)
         }
@@ -221,7 +216,7 @@ private struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
         try JSONTreeEncoder(slot: slot.member(key.stringValue), codingPath: codingPath + [key]).encode(value)
     }
 
-    mutating func encodeNil(forKey key: Key) throws { slot.member(key.stringValue).content = .value(.null) }
+    mutating func encodeNil(forKey key: Key) throws { slot.member(key.stringValue).set(.null) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { try put(value, key) }
     mutating func encode(_ value: String, forKey key: Key) throws { try put(value, key) }
     mutating func encode(_ value: Double, forKey key: Key) throws { try put(value, key) }
@@ -262,16 +257,13 @@ private struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
 private struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
     let slot: JSONSlot
     var codingPath: [any CodingKey]
-    var count: Int {
-        if case .array(let items) = slot.content { return items.count }
-        return 0
-    }
+    var count: Int { slot.count }
 
     private func next() -> JSONTreeEncoder {
         JSONTreeEncoder(slot: slot.element(), codingPath: codingPath + [JSONKey(intValue: count)])
     }
 
-    mutating func encodeNil() throws { slot.element().content = .value(.null) }
+    mutating func encodeNil() throws { slot.element().set(.null) }
     mutating func encode(_ value: Bool) throws { try next().encode(value) }
     mutating func encode(_ value: String) throws { try next().encode(value) }
     mutating func encode(_ value: Double) throws { try next().encode(value) }
@@ -304,7 +296,7 @@ private struct JSONSingleContainer: SingleValueEncodingContainer {
         try JSONTreeEncoder(slot: slot, codingPath: codingPath).encode(value)
     }
 
-    mutating func encodeNil() throws { slot.content = .value(.null) }
+    mutating func encodeNil() throws { slot.set(.null) }
     mutating func encode(_ value: Bool) throws { try put(value) }
     mutating func encode(_ value: String) throws { try put(value) }
     mutating func encode(_ value: Double) throws { try put(value) }

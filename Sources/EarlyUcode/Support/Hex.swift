@@ -20,7 +20,7 @@ public enum Hex {
         "0x" + String(value, radix: 16)
     }
 
-    static func padded(_ digits: String, to width: Int) -> String {
+    public static func padded(_ digits: String, to width: Int) -> String {
         digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 

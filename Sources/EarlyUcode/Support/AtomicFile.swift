@@ -73,20 +73,27 @@ public enum AtomicFile {
     /// waiting for it starts again on a new lock file (FileLock), so
     /// writers still take turns, and early-ucode leaves nothing behind.
     public static func remove(_ path: String) throws(FileError) {
-        let lock = try FileLock(path: lockPath(for: path))
-        defer { lock.release() }
-        let removed = unlink(path) == 0
-        let code = errno
-        _ = unlink(lockPath(for: path))
-        guard removed else { throw .errno(path, .remove, code) }
+        try removingLock(of: path) { () throws(FileError) in
+            guard unlink(path) == 0 else { throw .errno(path, .remove) }
+        }
     }
 
     /// Removes the lock file of `path`, which stays (a configuration that
     /// disable restored), holding the lock as `remove` does.
     public static func removeLock(for path: String) throws(FileError) {
-        let lock = try FileLock(path: lockPath(for: path))
-        defer { lock.release() }
-        _ = unlink(lockPath(for: path))
+        try removingLock(of: path) {}
+    }
+
+    /// Runs `body` holding `path`'s lock, then removes the lock file
+    /// (whether `body` failed or not) before letting the lock go.
+    private static func removingLock(of path: String, _ body: () throws(FileError) -> Void) throws(FileError) {
+        let lockFile = lockPath(for: path)
+        let lock = try FileLock(path: lockFile)
+        defer {
+            _ = unlink(lockFile)
+            lock.release()
+        }
+        try body()
     }
 
     private struct Existing { var mode: mode_t }

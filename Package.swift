@@ -7,9 +7,6 @@ let package = Package(
         .executable(name: "early-ucode", targets: ["early-ucode"]),
         .library(name: "EarlyUcode", targets: ["EarlyUcode"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
     targets: [
         // libarchive and libcrypto are loaded with dlopen when first needed
         // (these C targets hold the loaders), not at start-up: see their
@@ -25,10 +22,7 @@ let package = Package(
         // tests run every command in-process against a CommandContext.
         .target(
             name: "EarlyUcodeCLI",
-            dependencies: [
-                "EarlyUcode",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["EarlyUcode"]
         ),
         .executableTarget(
             name: "early-ucode",
@@ -36,7 +30,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EarlyUcodeTests",
-            dependencies: ["EarlyUcode", "EarlyUcodeCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EarlyUcode", "EarlyUcodeCLI"],
             // Inputs the tests read from disk, not sources or resources; the
             // golden files are read and (scripts/regenerate-golden) written
             // in place, so they are not resources either.

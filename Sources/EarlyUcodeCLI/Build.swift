@@ -1,41 +1,45 @@
-import ArgumentParser
 import EarlyUcode
 
-struct Build: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "build",
+struct Build: RunnableCommand {
+    static var info: CommandInfo { CommandInfo(
+        name: "build",
         abstract: "Write the early microcode archive (uncompressed newc cpio).",
         discussion: """
             The archive holds kernel/x86/microcode/GenuineIntel.bin and/or AuthenticAMD.bin with \
             the newest update for each selected CPU. It is written through a temporary file, synced \
             and renamed into place. SOURCE_DATE_EPOCH, when set, is every member's mtime; otherwise \
             the newest update's date is. When no microcode applies, no file is written.
-            """)
+            """) }
 
-    @OptionGroup var source: SourceOptions
-    @OptionGroup var selection: SelectionOptions
-    @OptionGroup var settings: ConfigOptions
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .group(\.source),
+            .group(\.selection),
+            .group(\.settings),
+            .option("default-scope", \.defaultScope, value: "auto|all", default: "auto", help: "Which CPUs to build for when neither the command line nor EARLY_UCODE chooses: auto (this host) or all.", discussion: "The initramfs hook passes all when initramfs-tools builds with MODULES=most (images that must boot anywhere)."),
+            .option("output", short: "o", \.output, value: "FILE", default: "early-ucode.cpio", help: "Where to write the archive; - for standard output."),
+            .flag("json", \.json, help: "Print the report as one JSON object (see docs/json.md)."),
+            .flag("verbose", short: "v", \.verbose, help: "List every update written."),
+            .group(\.loaders))
+    }
 
-    @Option(help: ArgumentHelp(
-        "Which CPUs to build for when neither the command line nor EARLY_UCODE chooses: auto (this host) or all.",
-        discussion: "The initramfs hook passes all when initramfs-tools builds with MODULES=most (images that must boot anywhere).",
-        valueName: "auto|all"))
+    var source = SourceOptions()
+    var selection = SelectionOptions()
+    var settings = ConfigOptions()
+
     var defaultScope: String = "auto"
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the archive; - for standard output.", valueName: "FILE"))
     var output = "early-ucode.cpio"
 
-    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
     var json = false
 
-    @Flag(name: [.short, .long], help: "List every update written.")
     var verbose = false
 
-    @OptionGroup var loaders: LoaderBinaryOptions
+    var loaders = LoaderBinaryOptions()
 
     func validate() throws {
-        if json && output == "-" { throw ValidationError("--json needs -o FILE: standard output is the archive") }
-        if !["auto", "all"].contains(defaultScope) { throw ValidationError("--default-scope \(defaultScope): expected auto or all") }
+        if json && output == "-" { throw UsageError("--json needs -o FILE: standard output is the archive") }
+        if !["auto", "all"].contains(defaultScope) { throw UsageError("--default-scope \(defaultScope): expected auto or all") }
     }
 
     func run(in context: CommandContext) throws {

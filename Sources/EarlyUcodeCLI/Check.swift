@@ -1,9 +1,8 @@
-import ArgumentParser
 import EarlyUcode
 
-struct Check: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
+struct Check: RunnableCommand {
+    static var info: CommandInfo { CommandInfo(
+        name: "check",
         abstract: "Say whether this host will load current microcode early at its next boot.",
         discussion: """
             Findings (ok, warning, problem) about the configuration, the CPUs and the microcode \
@@ -14,49 +13,54 @@ struct Check: ContextCommand {
             Xen entries) would load from it for this host's CPUs, against the newest microcode \
             available; so are the EFI system partition's xen.efi configurations (each section's ucode= \
             file, as that Xen release reads it) and unified kernel images in EFI/Linux.
-            """)
+            """) }
 
-    @Flag(help: "Print the findings as one JSON object (see docs/json.md).")
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .flag("json", \.json, help: "Print the findings as one JSON object (see docs/json.md)."),
+            .option("root", \.root, value: "DIR", help: "Read every input below this folder instead of /."),
+            .group(\.settings),
+            .option("firmware-dir", \.firmwareDirs, value: "DIR", help: "Compare with microcode from this folder instead of the configured sources (repeatable)."),
+            .option("cpuinfo", \.cpuinfo, value: "FILE", help: "The CPU list (default ROOT/proc/cpuinfo)."),
+            .option("sysfs", \.sysfs, value: "DIR", help: "Per-CPU sysfs folder (default ROOT/sys/devices/system/cpu)."),
+            .option("boot-dir", \.bootDir, value: "DIR", help: "Where kernels, initrds and Xen are (default ROOT/boot)."),
+            .option("grub-cfg", \.grubCfg, value: "FILE", help: "GRUB's generated configuration (default ROOT/boot/grub/grub.cfg)."),
+            .option("grub-defaults-file", \.grubDefaultsFile, value: "FILE", help: "GRUB's defaults (default ROOT/etc/default/grub)."),
+            .option("grub-defaults-dir", \.grubDefaultsDir, value: "DIR", help: "GRUB's defaults folder (default ROOT/etc/default/grub.d)."),
+            .option("grub-xen-script", \.grubXenScript, value: "FILE", help: "GRUB's Xen script (default ROOT/etc/grub.d/20_linux_xen)."),
+            .option("hooks-dir", \.hooksDir, value: "DIR", help: "initramfs-tools' local hooks (default ROOT/etc/initramfs-tools/hooks)."),
+            .option("package-hooks-dir", \.packageHooksDir, value: "DIR", help: "Packaged initramfs hooks (default ROOT/usr/share/initramfs-tools/hooks)."),
+            .option("defaults-dir", \.defaultsDir, value: "DIR", help: "Where intel-microcode/amd64-microcode settings are (default ROOT/etc/default)."),
+            .option("tainted", \.tainted, value: "FILE", help: "The kernel's taint mask (default ROOT/proc/sys/kernel/tainted)."),
+            .option("xen-log", \.xenLog, value: "FILE", help: "Xen's log (an 'xl dmesg' capture). Default: 'xl dmesg' when running as dom0."),
+            .option("esp", \.esp, value: "DIR", help: "The EFI system partition: xen.efi's configurations, unified kernel images in EFI/Linux (default ROOT/boot/efi)."),
+            .group(\.loaders))
+    }
+
     var json = false
 
-    @Option(help: ArgumentHelp("Read every input below this folder instead of /.", valueName: "DIR"))
     var root: String?
 
-    @OptionGroup var settings: ConfigOptions
+    var settings = ConfigOptions()
 
-    @Option(name: .customLong("firmware-dir"), help: ArgumentHelp(
-        "Compare with microcode from this folder instead of the configured sources (repeatable).", valueName: "DIR"))
     var firmwareDirs: [String] = []
 
-    @Option(help: ArgumentHelp("The CPU list (default ROOT/proc/cpuinfo).", valueName: "FILE"))
     var cpuinfo: String?
-    @Option(help: ArgumentHelp("Per-CPU sysfs folder (default ROOT/sys/devices/system/cpu).", valueName: "DIR"))
     var sysfs: String?
-    @Option(help: ArgumentHelp("Where kernels, initrds and Xen are (default ROOT/boot).", valueName: "DIR"))
     var bootDir: String?
-    @Option(help: ArgumentHelp("GRUB's generated configuration (default ROOT/boot/grub/grub.cfg).", valueName: "FILE"))
     var grubCfg: String?
-    @Option(help: ArgumentHelp("GRUB's defaults (default ROOT/etc/default/grub).", valueName: "FILE"))
     var grubDefaultsFile: String?
-    @Option(help: ArgumentHelp("GRUB's defaults folder (default ROOT/etc/default/grub.d).", valueName: "DIR"))
     var grubDefaultsDir: String?
-    @Option(help: ArgumentHelp("GRUB's Xen script (default ROOT/etc/grub.d/20_linux_xen).", valueName: "FILE"))
     var grubXenScript: String?
-    @Option(help: ArgumentHelp("initramfs-tools' local hooks (default ROOT/etc/initramfs-tools/hooks).", valueName: "DIR"))
     var hooksDir: String?
-    @Option(help: ArgumentHelp("Packaged initramfs hooks (default ROOT/usr/share/initramfs-tools/hooks).", valueName: "DIR"))
     var packageHooksDir: String?
-    @Option(help: ArgumentHelp("Where intel-microcode/amd64-microcode settings are (default ROOT/etc/default).", valueName: "DIR"))
     var defaultsDir: String?
-    @Option(help: ArgumentHelp("The kernel's taint mask (default ROOT/proc/sys/kernel/tainted).", valueName: "FILE"))
     var tainted: String?
-    @Option(help: ArgumentHelp("Xen's log (an 'xl dmesg' capture). Default: 'xl dmesg' when running as dom0.", valueName: "FILE"))
     var xenLog: String?
 
-    @Option(help: ArgumentHelp("The EFI system partition: xen.efi's configurations, unified kernel images in EFI/Linux (default ROOT/boot/efi).", valueName: "DIR"))
     var esp: String?
 
-    @OptionGroup var loaders: LoaderBinaryOptions
+    var loaders = LoaderBinaryOptions()
 
     func run(in context: CommandContext) throws {
         let root = self.root ?? context.root
@@ -104,6 +108,6 @@ struct Check: ContextCommand {
                 ? "ready: no problems (\(warnings) warning\(warnings == 1 ? "" : "s"))"
                 : "not ready: \(problems) problem\(problems == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
         }
-        if !report.ready { throw ExitCode(1) }
+        if !report.ready { throw ExitStatus(1) }
     }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import EarlyUcode
 #if canImport(Glibc)
 import Glibc
@@ -110,7 +109,7 @@ public final class CommandContext {
 
     /// A closed pipe must not crash a command, and there is nowhere left to
     /// report that the report could not be written.
-    private func emit(_ text: String, to stream: any CommandOutput) {
+    func emit(_ text: String, to stream: any CommandOutput) {
         var text = text
         text.withUTF8 { try? stream.write(UnsafeRawBufferPointer($0)) }
     }
@@ -130,13 +129,13 @@ public final class CommandContext {
     func reporting(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as ExitCode {
+        } catch let error as ExitStatus {
             throw error
-        } catch let error as ValidationError {
+        } catch let error as UsageError {
             throw error
         } catch let error as CustomStringConvertible & Error {
             self.error(error.description)
-            throw ExitCode(1)
+            throw ExitStatus(1)
         }
     }
 }
@@ -146,14 +145,4 @@ struct StreamSink: ByteSink {
     let stream: any CommandOutput
     var path: String { stream.name }
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) { try stream.write(bytes) }
-}
-
-/// A subcommand that runs against a context. `run()` (what the process
-/// calls) runs it against `.process`.
-public protocol ContextCommand: ParsableCommand {
-    func run(in context: CommandContext) throws
-}
-
-extension ContextCommand {
-    public func run() throws { try run(in: .process) }
 }

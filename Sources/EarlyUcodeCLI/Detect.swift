@@ -1,15 +1,19 @@
-import ArgumentParser
 import EarlyUcode
 
-struct Detect: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "detect",
+struct Detect: RunnableCommand {
+    static var info: CommandInfo { CommandInfo(
+        name: "detect",
         abstract: "Show this host's CPUs: signature, platform flags, running microcode revision.",
-        discussion: "Exits with status 3 when logical CPUs of one signature run different revisions.")
+        discussion: "Exits with status 3 when logical CPUs of one signature run different revisions.") }
 
-    @OptionGroup var hostInputs: HostInputOptions
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .group(\.hostInputs),
+            .flag("json", \.json, help: "Print the report as one JSON object (see docs/json.md)."))
+    }
 
-    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
+    var hostInputs = HostInputOptions()
+
     var json = false
 
     func run(in context: CommandContext) throws {
@@ -24,6 +28,6 @@ struct Detect: ContextCommand {
             for entry in report.mixedRevisions { context.warning(entry.warning) }
             mixed = !report.mixedRevisions.isEmpty
         }
-        if mixed { throw ExitCode(3) }
+        if mixed { throw ExitStatus(3) }
     }
 }

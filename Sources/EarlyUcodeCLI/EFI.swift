@@ -1,9 +1,8 @@
-import ArgumentParser
 import EarlyUcode
 
-struct EFI: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "efi",
+struct EFI: CommandGroup {
+    static var info: CommandInfo { CommandInfo(
+        name: "efi",
         abstract: "Manage ucode= in xen.efi's configurations on the EFI system partition.",
         discussion: """
             xen.efi (started by the firmware or chainloaded) never sees GRUB's ucode=scan: it loads the file \
@@ -12,14 +11,17 @@ struct EFI: ParsableCommand {
             beside each (a cpio for Xen 4.20.3, 4.21.1, 4.22 and later, else one vendor's raw file), and adds \
             'ucode=FILE # early-ucode' to each section that boots Xen; 'disable' takes exactly that out again.
             """,
-        subcommands: [Enable.self, Disable.self, Status.self])
+        subcommands: [Enable.self, Disable.self, Status.self]) }
 
-    struct Location: ParsableArguments {
-        @Option(help: ArgumentHelp("The EFI system partition (default \(XenEFI.defaultESP)).", valueName: "DIR"))
+    struct Location: ParameterGroup {
+
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .option("esp", \.esp, value: "DIR", help: "The EFI system partition (default \(XenEFI.defaultESP))."),
+                .option("xen-cfg", \.xenCfg, value: "FILE", help: "Only this xen.efi configuration (the Xen images beside it that read it give the version)."))
+        }
         var esp: String?
 
-        @Option(name: .customLong("xen-cfg"), help: ArgumentHelp(
-            "Only this xen.efi configuration (the Xen images beside it that read it give the version).", valueName: "FILE"))
         var xenCfg: String?
 
         func espPath(in context: CommandContext) -> String { esp ?? context.path(XenEFI.defaultESP) }
@@ -46,24 +48,35 @@ struct EFI: ParsableCommand {
         }
     }
 
-    struct Safety: ParsableArguments {
-        @Flag(help: ArgumentHelp(
-            "Write even into an ESP that is neither a mount point nor a folder only root can write.",
-            discussion: "As root, early-ucode refuses an ESP folder (not a mount point) that is not root's or that others may write, or that sits in such a folder, and such files in it: microcode and ucode= lines a user could change decide what the CPU loads."))
+    struct Safety: ParameterGroup {
+
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .flag("allow-insecure-esp", \.allowInsecureEsp, help: "Write even into an ESP that is neither a mount point nor a folder only root can write.", discussion: "As root, early-ucode refuses an ESP folder (not a mount point) that is not root's or that others may write, or that sits in such a folder, and such files in it: microcode and ucode= lines a user could change decide what the CPU loads."))
+        }
         var allowInsecureEsp = false
     }
 
-    struct Enable: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "enable",
+    struct Enable: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "enable",
             abstract: "Write the microcode beside each xen.efi configuration and a ucode= line naming it in each section that boots Xen.",
-            discussion: "Selects as 'build' selects (the same options and /etc/default/early-ucode). The configuration's old bytes are kept as CONFIG.early-ucode.bak; a second run changes nothing.")
+            discussion: "Selects as 'build' selects (the same options and /etc/default/early-ucode). The configuration's old bytes are kept as CONFIG.early-ucode.bak; a second run changes nothing.") }
 
-        @OptionGroup var location: Location
-        @OptionGroup var safety: Safety
-        @OptionGroup var source: SourceOptions
-        @OptionGroup var selection: SelectionOptions
-        @OptionGroup var settings: ConfigOptions
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .group(\.safety),
+                .group(\.source),
+                .group(\.selection),
+                .group(\.settings))
+        }
+
+        var location = Location()
+        var safety = Safety()
+        var source = SourceOptions()
+        var selection = SelectionOptions()
+        var settings = ConfigOptions()
 
         func run(in context: CommandContext) throws {
             try context.reporting { try enable(in: context) }
@@ -129,13 +142,19 @@ struct EFI: ParsableCommand {
         }
     }
 
-    struct Disable: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "disable",
-            abstract: "Take early-ucode's ucode= lines out of xen.efi's configurations (putting back what they replaced) and remove its microcode files.")
+    struct Disable: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "disable",
+            abstract: "Take early-ucode's ucode= lines out of xen.efi's configurations (putting back what they replaced) and remove its microcode files.") }
 
-        @OptionGroup var location: Location
-        @OptionGroup var safety: Safety
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .group(\.safety))
+        }
+
+        var location = Location()
+        var safety = Safety()
 
         func run(in context: CommandContext) throws {
             try context.reporting {
@@ -158,14 +177,19 @@ struct EFI: ParsableCommand {
         }
     }
 
-    struct Status: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "status",
-            abstract: "Show xen.efi's configurations on the ESP, what each section's ucode= names, and what enable would write.")
+    struct Status: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "status",
+            abstract: "Show xen.efi's configurations on the ESP, what each section's ucode= names, and what enable would write.") }
 
-        @OptionGroup var location: Location
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .flag("json", \.json, help: "Print the report as one JSON object (see docs/json.md)."))
+        }
 
-        @Flag(help: "Print the report as one JSON object (see docs/json.md).")
+        var location = Location()
+
         var json = false
 
         func run(in context: CommandContext) throws {

@@ -1,10 +1,9 @@
-import ArgumentParser
 import EarlyUcode
 
 /// `early-ucode early-file`: GRUB 2.12's early file (`Integration/EarlyFile.swift`).
-struct EarlyFileCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "early-file",
+struct EarlyFileCommand: CommandGroup {
+    static var info: CommandInfo { CommandInfo(
+        name: "early-file",
         abstract: "Keep the archive in /boot/\(EarlyFile.name), which GRUB 2.12 loads beside the initrd, instead of in the initrds.",
         discussion: """
             'enable' writes \(EarlyFile.defaultMarker) (the initramfs-tools hook and the dracut module then \
@@ -15,19 +14,23 @@ struct EarlyFileCommand: ParsableCommand {
             (GRUB 2.04-2.06). 'update' rewrites the file when the microcode or the configuration changed \
             (the hooks run it); 'disable' removes both. Run update-grub after enable and disable.
             """,
-        subcommands: [Enable.self, Update.self, Disable.self, Status.self])
+        subcommands: [Enable.self, Update.self, Disable.self, Status.self]) }
 
-    struct Location: ParsableArguments {
-        @Option(help: ArgumentHelp("Where GRUB finds kernels and early files (default: the folder enable recorded, else /boot).", valueName: "DIR"))
+    struct Location: ParameterGroup {
+
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .option("boot-dir", \.bootDir, value: "DIR", help: "Where GRUB finds kernels and early files (default: the folder enable recorded, else /boot)."),
+                .option("grub-xen-script", \.grubXenScript, value: "FILE", help: "GRUB's Xen script, read to tell GRUB 2.12 from 2.04-2.06 (default /etc/grub.d/20_linux_xen)."),
+                .option("root", \.root, value: "DIR", help: "Work on the system below this folder (its /boot, /etc, /var/lib, /proc, /lib/firmware; scripts/install --root)."),
+                .flag("allow-insecure-sources", \.allowInsecureSources, help: "Read microcode and the configuration even if users other than root could have written them."))
+        }
         var bootDir: String?
 
-        @Option(help: ArgumentHelp("GRUB's Xen script, read to tell GRUB 2.12 from 2.04-2.06 (default /etc/grub.d/20_linux_xen).", valueName: "FILE"))
         var grubXenScript: String?
 
-        @Option(help: ArgumentHelp("Work on the system below this folder (its /boot, /etc, /var/lib, /proc, /lib/firmware; scripts/install --root).", valueName: "DIR"))
         var root: String?
 
-        @Flag(help: "Read microcode and the configuration even if users other than root could have written them.")
         var allowInsecureSources = false
 
         /// The context, below --root when given.
@@ -78,13 +81,19 @@ struct EarlyFileCommand: ParsableCommand {
         }
     }
 
-    struct Enable: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "enable",
-            abstract: "Turn early-file mode on and write the early file (refused on GRUB 2.04-2.06).")
+    struct Enable: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "enable",
+            abstract: "Turn early-file mode on and write the early file (refused on GRUB 2.04-2.06).") }
 
-        @OptionGroup var location: Location
-        @OptionGroup var settings: ConfigOptions
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .group(\.settings))
+        }
+
+        var location = Location()
+        var settings = ConfigOptions()
 
         func run(in context: CommandContext) throws {
             let context = location.rooted(context)
@@ -106,13 +115,19 @@ struct EarlyFileCommand: ParsableCommand {
         }
     }
 
-    struct Update: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "update",
-            abstract: "Rewrite the early file if the microcode or the configuration changed (nothing when the mode is off).")
+    struct Update: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "update",
+            abstract: "Rewrite the early file if the microcode or the configuration changed (nothing when the mode is off).") }
 
-        @OptionGroup var location: Location
-        @OptionGroup var settings: ConfigOptions
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .group(\.settings))
+        }
+
+        var location = Location()
+        var settings = ConfigOptions()
 
         func run(in context: CommandContext) throws {
             let context = location.rooted(context)
@@ -128,10 +143,15 @@ struct EarlyFileCommand: ParsableCommand {
         }
     }
 
-    struct Disable: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Remove the early file and turn early-file mode off.")
+    struct Disable: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(name: "disable", abstract: "Remove the early file and turn early-file mode off.") }
 
-        @OptionGroup var location: Location
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location))
+        }
+
+        var location = Location()
 
         func run(in context: CommandContext) throws {
             let context = location.rooted(context)
@@ -148,13 +168,19 @@ struct EarlyFileCommand: ParsableCommand {
         }
     }
 
-    struct Status: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "status",
-            abstract: "Show whether early-file mode is on, the early file's state, and whether this GRUB can carry it.")
+    struct Status: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "status",
+            abstract: "Show whether early-file mode is on, the early file's state, and whether this GRUB can carry it.") }
 
-        @OptionGroup var location: Location
-        @OptionGroup var settings: ConfigOptions
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .group(\.settings))
+        }
+
+        var location = Location()
+        var settings = ConfigOptions()
 
         func run(in context: CommandContext) throws {
             let context = location.rooted(context)

@@ -1,9 +1,8 @@
-import ArgumentParser
 import EarlyUcode
 
-struct Grub: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "grub",
+struct Grub: CommandGroup {
+    static var info: CommandInfo { CommandInfo(
+        name: "grub",
         abstract: "Manage ucode=scan on Xen's command line (a file in /etc/default/grub.d).",
         discussion: """
             Xen loads microcode early only with ucode=scan (or ucode=N). 'enable' writes \
@@ -11,10 +10,14 @@ struct Grub: ParsableCommand {
             ucode=scan to GRUB_CMDLINE_XEN_DEFAULT, so normal Xen entries get it and recovery entries do not. \
             Run update-grub afterwards.
             """,
-        subcommands: [Enable.self, Disable.self, Status.self])
+        subcommands: [Enable.self, Disable.self, Status.self]) }
 
-    struct Location: ParsableArguments {
-        @Option(help: ArgumentHelp("The folder update-grub reads *.cfg files from (default \(GrubDefaults.defaultDirectory)).", valueName: "DIR"))
+    struct Location: ParameterGroup {
+
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .option("grub-defaults-dir", \.grubDefaultsDir, value: "DIR", help: "The folder update-grub reads *.cfg files from (default \(GrubDefaults.defaultDirectory))."))
+        }
         var grubDefaultsDir: String?
 
         func file(in context: CommandContext) -> GrubFragmentFile {
@@ -22,13 +25,19 @@ struct Grub: ParsableCommand {
         }
     }
 
-    struct Enable: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "enable",
-            abstract: "Write the file that adds ucode=scan to Xen's normal entries (honours EARLY_UCODE_XEN).")
+    struct Enable: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "enable",
+            abstract: "Write the file that adds ucode=scan to Xen's normal entries (honours EARLY_UCODE_XEN).") }
 
-        @OptionGroup var location: Location
-        @OptionGroup var settings: ConfigOptions
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .group(\.settings))
+        }
+
+        var location = Location()
+        var settings = ConfigOptions()
 
         func run(in context: CommandContext) throws {
             try context.reporting {
@@ -45,10 +54,15 @@ struct Grub: ParsableCommand {
         }
     }
 
-    struct Disable: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Remove early-ucode's file from the GRUB defaults folder.")
+    struct Disable: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(name: "disable", abstract: "Remove early-ucode's file from the GRUB defaults folder.") }
 
-        @OptionGroup var location: Location
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location))
+        }
+
+        var location = Location()
 
         func run(in context: CommandContext) throws {
             try context.reporting {
@@ -62,18 +76,24 @@ struct Grub: ParsableCommand {
         }
     }
 
-    struct Status: ContextCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "status",
-            abstract: "Show whether the file is in place and what update-grub will give Xen.")
+    struct Status: RunnableCommand {
+        static var info: CommandInfo { CommandInfo(
+            name: "status",
+            abstract: "Show whether the file is in place and what update-grub will give Xen.") }
 
-        @OptionGroup var location: Location
-        @OptionGroup var settings: ConfigOptions
+        static var parameters: Parameters<Self> {
+            Parameters(
+                .group(\.location),
+                .group(\.settings),
+                .option("grub-defaults-file", \.grubDefaultsFile, value: "FILE", help: "GRUB's main defaults file (default \(GrubDefaults.defaultFile))."),
+                .flag("json", \.json, help: "Print the report as one JSON object (see docs/json.md)."))
+        }
 
-        @Option(help: ArgumentHelp("GRUB's main defaults file (default \(GrubDefaults.defaultFile)).", valueName: "FILE"))
+        var location = Location()
+        var settings = ConfigOptions()
+
         var grubDefaultsFile: String?
 
-        @Flag(help: "Print the report as one JSON object (see docs/json.md).")
         var json = false
 
         func run(in context: CommandContext) throws {

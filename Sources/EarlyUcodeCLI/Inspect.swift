@@ -1,9 +1,8 @@
-import ArgumentParser
 import EarlyUcode
 
-struct Inspect: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "inspect",
+struct Inspect: RunnableCommand {
+    static var info: CommandInfo { CommandInfo(
+        name: "inspect",
         abstract: "Show the early part of an initrd and which microcode Linux and Xen would load from it.",
         discussion: """
             Walks the uncompressed front of IMAGE as Linux's early loader and Xen's ucode=scan do, \
@@ -16,29 +15,33 @@ struct Inspect: ContextCommand {
             takes none; for this host's CPUs, how that compares with the running revision. IMAGE may also be a unified kernel image (a PE with .linux; its .ucode and .initrd are read as \
             systemd-stub hands them to Linux, predicted for its own .linux kernel), a microcode cpio or a bare vendor \
             file. Exits 1, after the report, when a microcode member is malformed.
-            """)
+            """) }
 
-    @Argument(help: ArgumentHelp("The initrd, microcode cpio or microcode file to inspect.", valueName: "IMAGE"))
-    var image: String
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .argument("IMAGE", \.image, help: "The initrd, microcode cpio or microcode file to inspect."),
+            .option("cpu", \.cpus, value: "SIG[,PF]", help: "Predict for this CPU: signature (0x50654 or 06-55-04), optional Intel platform flags (repeatable)."),
+            .flag("host", \.host, help: "Predict for this host's CPUs (the default; combines with --cpu)."),
+            .group(\.hostInputs),
+            .group(\.loaders),
+            .flag("json", \.json, help: "Print the report as one JSON object (see docs/json.md)."))
+    }
 
-    @Option(name: .customLong("cpu"), help: ArgumentHelp(
-        "Predict for this CPU: signature (0x50654 or 06-55-04), optional Intel platform flags (repeatable).",
-        valueName: "SIG[,PF]"))
+    var image = ""
+
     var cpus: [String] = []
 
-    @Flag(help: "Predict for this host's CPUs (the default; combines with --cpu).")
     var host = false
 
-    @OptionGroup var hostInputs: HostInputOptions
+    var hostInputs = HostInputOptions()
 
-    @OptionGroup var loaders: LoaderBinaryOptions
+    var loaders = LoaderBinaryOptions()
 
-    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
     var json = false
 
     func validate() throws {
         for cpu in cpus where CPUTarget(parsing: cpu) == nil {
-            throw ValidationError("--cpu \(cpu): expected SIG[,PF], e.g. 0x50654 or 0x50654,0x80")
+            throw UsageError("--cpu \(cpu): expected SIG[,PF], e.g. 0x50654 or 0x50654,0x80")
         }
     }
 
@@ -65,7 +68,7 @@ struct Inspect: ContextCommand {
         }
         if let problem {
             context.error(problem.description)
-            throw ExitCode(1)
+            throw ExitStatus(1)
         }
     }
 

@@ -1,16 +1,22 @@
-import ArgumentParser
 import EarlyUcode
 
-struct List: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "list",
-        abstract: "Show every update found and whether it would be selected, and why.")
+struct List: RunnableCommand {
+    static var info: CommandInfo { CommandInfo(
+        name: "list",
+        abstract: "Show every update found and whether it would be selected, and why.") }
 
-    @OptionGroup var source: SourceOptions
-    @OptionGroup var selection: SelectionOptions
-    @OptionGroup var settings: ConfigOptions
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .group(\.source),
+            .group(\.selection),
+            .group(\.settings),
+            .flag("json", \.json, help: "Print the report as one JSON object (see docs/json.md)."))
+    }
 
-    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
+    var source = SourceOptions()
+    var selection = SelectionOptions()
+    var settings = ConfigOptions()
+
     var json = false
 
     func run(in context: CommandContext) throws {

@@ -1,23 +1,21 @@
-import ArgumentParser
 import EarlyUcode
 
 /// Where microcode comes from.
-struct SourceOptions: ParsableArguments {
-    @Option(name: .customLong("firmware-dir"), help: ArgumentHelp(
-        "Read microcode from this folder instead of /lib/firmware (repeatable).",
-        discussion: "A firmware root holding intel-ucode/ or amd-ucode/, or a folder of microcode files.",
-        valueName: "DIR"))
+struct SourceOptions: ParameterGroup {
+
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .option("firmware-dir", \.firmwareDirs, value: "DIR", help: "Read microcode from this folder instead of /lib/firmware (repeatable).", discussion: "A firmware root holding intel-ucode/ or amd-ucode/, or a folder of microcode files."),
+            .flag("skip-invalid", \.skipInvalid, help: "Report malformed microcode files and go on without them."),
+            .flag("allow-insecure-sources", \.allowInsecureSources, help: "Read sources and the configuration file even if users other than root could have written them.", discussion: "As root, early-ucode refuses a microcode file or folder, or the configuration file, that is not owned by root or is writable by group or others, or sits in such a folder (symbolic links resolved)."),
+            .arguments("SOURCE", \.paths, help: "Microcode files or folders to read instead of the system's."))
+    }
     var firmwareDirs: [String] = []
 
-    @Flag(help: "Report malformed microcode files and go on without them.")
     var skipInvalid = false
 
-    @Flag(help: ArgumentHelp(
-        "Read sources and the configuration file even if users other than root could have written them.",
-        discussion: "As root, early-ucode refuses a microcode file or folder, or the configuration file, that is not owned by root or is writable by group or others, or sits in such a folder (symbolic links resolved)."))
     var allowInsecureSources = false
 
-    @Argument(help: ArgumentHelp("Microcode files or folders to read instead of the system's.", valueName: "SOURCE"))
     var paths: [String] = []
 
     /// What the command line names; empty when it names nothing.
@@ -56,40 +54,41 @@ struct SourceOptions: ParsableArguments {
 }
 
 /// Which CPUs to build for.
-struct SelectionOptions: ParsableArguments {
-    @Flag(help: "Build for the CPUs of this host (the default).")
+struct SelectionOptions: ParameterGroup {
+
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .flag("host", \.host, help: "Build for the CPUs of this host (the default)."),
+            .option("cpu", \.cpus, value: "SIG[,PF]", help: "Build for this CPU: signature (0x50654 or 06-55-04), optional Intel platform flags (repeatable)."),
+            .flag("all", \.all, help: "Build for every CPU the sources have microcode for."),
+            .option("vendor", \.vendor, value: "intel|amd", help: "Only this vendor's microcode."),
+            .option("exclude", \.exclusions, value: "SIG[,REV]", help: "Never write microcode for this CPU, or only not this revision of it (repeatable)."),
+            .group(\.hostInputs))
+    }
     var host = false
 
-    @Option(name: .customLong("cpu"), help: ArgumentHelp(
-        "Build for this CPU: signature (0x50654 or 06-55-04), optional Intel platform flags (repeatable).",
-        valueName: "SIG[,PF]"))
     var cpus: [String] = []
 
-    @Flag(help: "Build for every CPU the sources have microcode for.")
     var all = false
 
-    @Option(help: ArgumentHelp("Only this vendor's microcode.", valueName: "intel|amd"))
     var vendor: String?
 
-    @Option(name: .customLong("exclude"), help: ArgumentHelp(
-        "Never write microcode for this CPU, or only not this revision of it (repeatable).",
-        valueName: "SIG[,REV]"))
     var exclusions: [String] = []
 
-    @OptionGroup var hostInputs: HostInputOptions
+    var hostInputs = HostInputOptions()
 
-    mutating func validate() throws {
+    func validate() throws {
         if all && (host || !cpus.isEmpty) {
-            throw ValidationError("--all cannot be combined with --host or --cpu")
+            throw UsageError("--all cannot be combined with --host or --cpu")
         }
         for cpu in cpus where CPUTarget(parsing: cpu) == nil {
-            throw ValidationError("--cpu \(cpu): expected SIG[,PF], e.g. 0x50654 or 0x50654,0x80")
+            throw UsageError("--cpu \(cpu): expected SIG[,PF], e.g. 0x50654 or 0x50654,0x80")
         }
         for exclusion in exclusions where Exclusion(parsing: exclusion) == nil {
-            throw ValidationError("--exclude \(exclusion): expected SIG[,REV], e.g. 0x50654 or 0x50654,0x2007006")
+            throw UsageError("--exclude \(exclusion): expected SIG[,REV], e.g. 0x50654 or 0x50654,0x2007006")
         }
         if let vendor, Vendor(shortName: vendor) == nil {
-            throw ValidationError("--vendor \(vendor): expected intel or amd")
+            throw UsageError("--vendor \(vendor): expected intel or amd")
         }
     }
 
@@ -108,11 +107,15 @@ struct SelectionOptions: ParsableArguments {
 }
 
 /// Where this host's CPUs are read from.
-struct HostInputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Read the CPU list from this file (default /proc/cpuinfo).", valueName: "FILE"))
+struct HostInputOptions: ParameterGroup {
+
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .option("cpuinfo", \.cpuinfo, value: "FILE", help: "Read the CPU list from this file (default /proc/cpuinfo)."),
+            .option("sysfs", \.sysfs, value: "DIR", help: "Read per-CPU microcode details from this sysfs folder (default /sys/devices/system/cpu)."))
+    }
     var cpuinfo: String?
 
-    @Option(help: ArgumentHelp("Read per-CPU microcode details from this sysfs folder (default /sys/devices/system/cpu).", valueName: "DIR"))
     var sysfs: String?
 
     func read(in context: CommandContext) throws -> HostCPUs {
@@ -122,17 +125,19 @@ struct HostInputOptions: ParsableArguments {
 }
 
 /// `/etc/default/early-ucode`, or the file `--config` names.
-struct ConfigOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Read settings from this file instead of \(EarlyUcodeConfig.defaultPath) (which is read when it exists).",
-        valueName: "FILE"))
+struct ConfigOptions: ParameterGroup {
+
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .option("config", \.config, value: "FILE", help: "Read settings from this file instead of \(EarlyUcodeConfig.defaultPath) (which is read when it exists)."),
+            .flag("no-config", \.noConfig, help: "Read no configuration file."))
+    }
     var config: String?
 
-    @Flag(help: "Read no configuration file.")
     var noConfig = false
 
     func validate() throws {
-        if noConfig && config != nil { throw ValidationError("--config and --no-config cannot be combined") }
+        if noConfig && config != nil { throw UsageError("--config and --no-config cannot be combined") }
     }
 
     /// The commands with source options pass their trust, so
@@ -146,21 +151,23 @@ struct ConfigOptions: ParsableArguments {
 }
 
 /// The kernels and Xens that will boot: named, or /boot's.
-struct LoaderBinaryOptions: ParsableArguments {
-    @Option(name: .customLong("kernel"), help: ArgumentHelp(
-        "Predict for this kernel (a bzImage; repeatable) instead of /boot's vmlinuz-*.", valueName: "FILE"))
+struct LoaderBinaryOptions: ParameterGroup {
+
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .option("kernel", \.kernels, value: "FILE", help: "Predict for this kernel (a bzImage; repeatable) instead of /boot's vmlinuz-*."),
+            .option("xen", \.xens, value: "FILE", help: "Predict for this Xen (xen-*.gz or xen*.efi; repeatable) instead of /boot's."),
+            .flag("no-loaders", \.noLoaders, help: "Read no kernel or Xen binary: predict with the generic Linux 6.1 and Xen 4.17 rules only."))
+    }
     var kernels: [String] = []
 
-    @Option(name: .customLong("xen"), help: ArgumentHelp(
-        "Predict for this Xen (xen-*.gz or xen*.efi; repeatable) instead of /boot's.", valueName: "FILE"))
     var xens: [String] = []
 
-    @Flag(help: "Read no kernel or Xen binary: predict with the generic Linux 6.1 and Xen 4.17 rules only.")
     var noLoaders = false
 
     func validate() throws {
         if noLoaders && !(kernels.isEmpty && xens.isEmpty) {
-            throw ValidationError("--no-loaders cannot be combined with --kernel or --xen")
+            throw UsageError("--no-loaders cannot be combined with --kernel or --xen")
         }
     }
 

@@ -1,9 +1,8 @@
-import ArgumentParser
 import EarlyUcode
 
-struct Rebuild: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rebuild",
+struct Rebuild: RunnableCommand {
+    static var info: CommandInfo { CommandInfo(
+        name: "rebuild",
         abstract: "Replace the early microcode of an initrd in place, keeping everything else.",
         discussion: """
             Writes a new early microcode archive (selected as build selects) at the front of IMAGE. \
@@ -14,33 +13,40 @@ struct Rebuild: ContextCommand {
             checked, synced, and renamed over IMAGE; the old image is kept as IMAGE.bak. An image whose \
             front is not understood (truncated cpio, compressed early part, a bare blob) is refused and \
             nothing changes.
-            """)
+            """) }
 
-    @Argument(help: ArgumentHelp("The initrd to rebuild.", valueName: "IMAGE"))
-    var image: String
+    static var parameters: Parameters<Self> {
+        Parameters(
+            .argument("IMAGE", \.image, help: "The initrd to rebuild."),
+            .group(\.source),
+            .group(\.selection),
+            .group(\.settings),
+            .flag("none", \.none, help: "Remove the early microcode instead of replacing it (the way back)."),
+            .option("output", short: "o", \.output, value: "OUT", help: "Write the rebuilt image here instead of replacing IMAGE."),
+            .flag("no-backup", \.noBackup, help: "Do not keep the replaced file as FILE.bak."),
+            .flag("json", \.json, help: "Print the report as one JSON object (see docs/json.md)."))
+    }
 
-    @OptionGroup var source: SourceOptions
-    @OptionGroup var selection: SelectionOptions
-    @OptionGroup var settings: ConfigOptions
+    var image = ""
 
-    @Flag(help: "Remove the early microcode instead of replacing it (the way back).")
+    var source = SourceOptions()
+    var selection = SelectionOptions()
+    var settings = ConfigOptions()
+
     var none = false
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Write the rebuilt image here instead of replacing IMAGE.", valueName: "OUT"))
     var output: String?
 
-    @Flag(help: "Do not keep the replaced file as FILE.bak.")
     var noBackup = false
 
-    @Flag(help: "Print the report as one JSON object (see docs/json.md).")
     var json = false
 
     func validate() throws {
         if none && (selection.all || selection.host || !selection.cpus.isEmpty || selection.vendor != nil || !selection.exclusions.isEmpty
             || !source.firmwareDirs.isEmpty || !source.paths.isEmpty) {
-            throw ValidationError("--none removes early microcode; it takes no selection or source options")
+            throw UsageError("--none removes early microcode; it takes no selection or source options")
         }
-        if output == "-" { throw ValidationError("-o -: rebuild writes a file, not standard output") }
+        if output == "-" { throw UsageError("-o -: rebuild writes a file, not standard output") }
     }
 
     func run(in context: CommandContext) throws {

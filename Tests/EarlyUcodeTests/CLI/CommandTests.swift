@@ -2,7 +2,6 @@ import Foundation
 import Testing
 
 @testable import EarlyUcode
-import ArgumentParser
 import EarlyUcodeCLI
 
 /// The commands as the binary runs them, in-process (`InProcess`): status,
@@ -267,21 +266,5 @@ struct CLITests {
         #expect(result.stdout.isEmpty)
         #expect(!result.stderr.isEmpty)
         #expect(try tmp.contents().isEmpty, "nothing written")
-    }
-}
-
-/// Start-up: ArgumentParser names a command without an explicit
-/// `commandName` with `String(describing:)` of its type, which costs a scan
-/// of every protocol conformance in the binary (about half of `--version`'s
-/// instructions, measured with callgrind). Every command names itself.
-@Suite("Command names")
-struct CommandNameTests {
-    static func all(_ command: any ParsableCommand.Type) -> [any ParsableCommand.Type] {
-        [command] + command.configuration.subcommands.flatMap(all)
-    }
-
-    @Test func everyCommandNamesItself() {
-        let unnamed = Self.all(EarlyUcodeCommand.self).filter { $0.configuration.commandName == nil }
-        #expect(unnamed.isEmpty, "\(unnamed.map { String(describing: $0) })")
     }
 }

@@ -149,6 +149,12 @@ struct CommandPath {
         return path
     }
 
+    /// This command and every one below it, this one first: what help's
+    /// tests, the man pages and the completions walk.
+    var descendants: [CommandPath] {
+        [self] + command.info.subcommands.flatMap { sub in appending(sub.info.name)?.descendants ?? [] }
+    }
+
     /// One line: what was wrong and where to read more.
     func misuse(_ problem: String) -> String {
         "\(names.dropFirst().joined(separator: " ").isEmpty ? "" : names.dropFirst().joined(separator: " ") + ": ")\(problem) (see '\(text) --help')"

@@ -9,19 +9,13 @@ struct CompletionScript {
     let text: String
 
     init?(shell: String, root: CommandPath) {
-        let commands = Self.all(root)
+        let commands = root.descendants.map { (key: $0.names.joined(separator: "/"), path: $0) }
         switch shell {
         case "bash": text = Self.bash(commands)
         case "zsh": text = Self.zsh(commands)
         case "fish": text = Self.fish(commands)
         default: return nil
         }
-    }
-
-    /// Every command, the root first; `early-ucode/grub/enable` as the key.
-    private static func all(_ path: CommandPath) -> [(key: String, path: CommandPath)] {
-        [(path.names.joined(separator: "/"), path)]
-            + path.command.info.subcommands.flatMap { sub in path.appending(sub.info.name).map(all) ?? [] }
     }
 
     /// The `case` patterns of the walk: every command below the root.
@@ -32,10 +26,6 @@ struct CompletionScript {
     private static func options(_ path: CommandPath) -> [ParameterDescription] {
         path.command.parameterDescriptions.filter { !$0.kind.isPositional } + [HelpText.helpOption]
             + (path.commands.count == 1 ? [HelpText.versionOption] : [])
-    }
-
-    private static func names(_ parameter: ParameterDescription) -> [String] {
-        (parameter.short.map { ["-\($0)"] } ?? []) + (parameter.long.map { ["--" + $0] } ?? [])
     }
 
     /// In single quotes, for any of the three shells.
@@ -64,10 +54,10 @@ struct CompletionScript {
             let options = options(path)
             out += "        \(key))\n            case \"$prev\" in\n"
             for parameter in options where parameter.kind.takesValue {
-                out += "                \(names(parameter).joined(separator: "|"))) \(bashValue(parameter.completion)); return ;;\n"
+                out += "                \(parameter.names.joined(separator: "|"))) \(bashValue(parameter.completion)); return ;;\n"
             }
             out += "            esac\n"
-            let words = path.command.info.subcommands.map { $0.info.name } + options.flatMap(names)
+            let words = path.command.info.subcommands.map { $0.info.name } + options.flatMap(\.names)
             let positional = path.command.parameterDescriptions.first { $0.kind.isPositional }
             out += "            if [[ $cur == -* ]] || [[ -z \"$cur\" && -n \(quoted(path.command.info.subcommands.isEmpty ? "" : "commands")) ]]; then\n"
             out += "                COMPREPLY=($(compgen -W \(quoted(words.joined(separator: " "))) -- \"$cur\"))\n"
@@ -117,8 +107,8 @@ struct CompletionScript {
                 let value = parameter.kind.takesValue ? ":\(zshEscaped(parameter.valueName)):\(zshAction(parameter.completion))" : ""
                 let repeatable = parameter.kind == .repeatedOption ? "*" : ""
                 if parameter.short != nil {
-                    let group = "(" + names(parameter).joined(separator: " ") + ")"
-                    for name in names(parameter) { specs.append(group + name + "[\(help)]" + value) }
+                    let group = "(" + parameter.names.joined(separator: " ") + ")"
+                    for name in parameter.names { specs.append(group + name + "[\(help)]" + value) }
                 } else {
                     specs.append(repeatable + (parameter.long.map { "--" + $0 } ?? "") + "[\(help)]" + value)
                 }

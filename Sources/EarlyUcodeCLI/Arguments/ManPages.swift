@@ -49,8 +49,7 @@ struct ManPages {
 
     /// Every command's page, the root's first.
     func pages(_ path: CommandPath) -> [(name: String, text: String)] {
-        [(path.names.joined(separator: "-"), page(path))]
-            + path.command.info.subcommands.flatMap { sub in path.appending(sub.info.name).map(pages) ?? [] }
+        path.descendants.map { ($0.names.joined(separator: "-"), page($0)) }
     }
 
     func page(_ path: CommandPath) -> String {

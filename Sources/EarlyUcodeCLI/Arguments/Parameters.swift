@@ -66,12 +66,14 @@ struct ParameterDescription: Sendable {
 
     var completion: ValueCompletion { ValueCompletion(valueName: valueName) }
 
+    /// `-o`, `--output`: what the command line may spell it as.
+    var names: [String] {
+        (short.map { ["-\($0)"] } ?? []) + (long.map { ["--" + $0] } ?? [])
+    }
+
     /// `-o, --output FILE`, `--json`, `SOURCE ...`.
     var label: String {
         if kind.isPositional { return kind == .repeatedArguments ? valueName + " ..." : valueName }
-        var names: [String] = []
-        if let short { names.append("-\(short)") }
-        if let long { names.append("--" + long) }
         let joined = names.joined(separator: ", ")
         return kind.takesValue ? joined + " " + valueName : joined
     }

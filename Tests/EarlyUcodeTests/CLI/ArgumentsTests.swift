@@ -7,19 +7,13 @@ import Testing
 /// pages and completions made from the same tables.
 @Suite("Command line")
 struct ArgumentsTests {
-    static func all(_ path: CommandPath) -> [CommandPath] {
-        [path] + path.command.info.subcommands.flatMap { sub in path.appending(sub.info.name).map(all) ?? [] }
-    }
-
-    static var commands: [CommandPath] { all(EarlyUcodeCommand.root) }
+    static var commands: [CommandPath] { EarlyUcodeCommand.root.descendants }
 
     /// Two parameters with one name: the parser would only ever find the
     /// first (a group and a command both declaring --cpuinfo, say).
     @Test func everyNameIsDeclaredOnce() {
         for path in Self.commands {
-            let names = (path.command.parameterDescriptions + [HelpText.helpOption]).flatMap { parameter in
-                (parameter.long.map { ["--" + $0] } ?? []) + (parameter.short.map { ["-\($0)"] } ?? [])
-            }
+            let names = (path.command.parameterDescriptions + [HelpText.helpOption]).flatMap(\.names)
             #expect(Set(names).count == names.count, "\(path.text): \(names)")
             let subcommands = path.command.info.subcommands.map { $0.info.name }
             #expect(Set(subcommands).count == subcommands.count && !subcommands.contains("help"), "\(path.text)")

@@ -8,15 +8,13 @@ let package = Package(
         .library(name: "EarlyUcode", targets: ["EarlyUcode"]),
     ],
     targets: [
-        // libarchive and libcrypto are loaded with dlopen when first needed
-        // (these C targets hold the loaders), not at start-up: see their
-        // headers. They build against the -dev packages' headers.
-        .target(name: "CLibArchive"),
-        // OpenSSL's libcrypto, for SHA-256 (Support/SHA256.swift).
-        .target(name: "CLibCrypto"),
+        // libarchive-dev's headers and library. The release binary links it
+        // (and the compression libraries its filters use) statically:
+        // scripts/lib.sh's release_build says why.
+        .systemLibrary(name: "CLibArchive"),
         .target(
             name: "EarlyUcode",
-            dependencies: ["CLibArchive", "CLibCrypto"]
+            dependencies: ["CLibArchive"]
         ),
         // The commands, as a library: the executable is a thin main, and the
         // tests run every command in-process against a CommandContext.

@@ -7,6 +7,7 @@
 # It runs nothing itself: it sets the names below and defines functions.
 #   top             the checkout
 #   release_binary  the binary scripts/setup builds (scripts take EARLY_UCODE instead)
+#   build_packages  the Debian packages that build needs
 #   prog            the script's name, which starts each of its messages
 #   work            the script's temporary folder, once work_dir made it
 #   boot_timeout    seconds per QEMU boot (BOOT_TIMEOUT, default 120)
@@ -24,6 +25,10 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 release_binary=$top/.build/release/early-ucode
+# What scripts/build-release links the binary with: libarchive and the
+# compression libraries its filters use, all static (debian/control's
+# Build-Depends lists the same packages).
+build_packages=(libarchive-dev libbz2-dev liblz4-dev liblzma-dev libzstd-dev zlib1g-dev)
 prog=${0##*/}
 
 # --- Messages -------------------------------------------------------------
@@ -494,13 +499,13 @@ debian_fetch() (
 # debian_kernel_version DIR: its V.
 
 # debian_system_packages SUITE: what the tests need in SUITE's root.
-# early-ucode's binary needs libarchive and libcrypto (its other libraries
-# come with them or with minbase).
+# early-ucode's binary needs no library: it is statically linked
+# (scripts/build-release).
 debian_system_packages() {
   local common="initramfs-tools dracut-core cpio zstd kmod udev grub-common grub-pc-bin systemd"
   case "$1" in
-    bookworm) echo "$common libarchive13 libssl3" ;;
-    trixie) echo "$common libarchive13t64 libssl3t64 systemd-ukify systemd-boot-efi" ;;
+    bookworm) echo "$common" ;;
+    trixie) echo "$common systemd-ukify systemd-boot-efi" ;;
     *) die "debian_system: no package list for Debian $1 (bookworm, trixie)" ;;
   esac
 }

@@ -6,13 +6,6 @@ import CLibArchive
 // when there is one (the sink's own FileError: `x.cpio.tmp: cannot write:
 // No space left on device`), never a bare libarchive status.
 
-/// libarchive is loaded on first use (CLibArchive's loader): why it could not be.
-enum LibArchiveLoader {
-    static var error: String {
-        eu_archive_load_error().map { String(cString: $0) } ?? "cannot load libarchive"
-    }
-}
-
 /// Receives libarchive's output through its C callback and keeps the first
 /// error of the sink it writes to.
 final class SinkTarget {
@@ -44,16 +37,15 @@ struct LibArchiveWriter: ~Copyable {
     /// Runs `body` with a writer whose output goes to `target`; `path` names
     /// the destination in errors.
     static func withNewc(_ target: SinkTarget, path: String, _ body: (inout LibArchiveWriter) throws -> Void) throws {
-        guard eu_archive_load() == 1 else { throw InputError(path: path, .archive(.library(LibArchiveLoader.error))) }
-        guard let handle = eu_archive_write_new() else { throw InputError(path: path, .archive(.library("cannot allocate a writer"))) }
-        defer { eu_archive_write_free(handle) }
+        guard let handle = archive_write_new() else { throw InputError(path: path, .archive(.library("cannot allocate a writer"))) }
+        defer { archive_write_free(handle) }
         var writer = LibArchiveWriter(handle: handle, target: target, path: path)
-        try writer.check(eu_archive_write_set_format_cpio_newc(handle))
-        try writer.check(eu_archive_write_add_filter_none(handle))
+        try writer.check(archive_write_set_format_cpio_newc(handle))
+        try writer.check(archive_write_add_filter_none(handle))
         // Unblocked: every write goes straight to the callback, and nothing is padded.
-        try writer.check(eu_archive_write_set_bytes_per_block(handle, 0))
+        try writer.check(archive_write_set_bytes_per_block(handle, 0))
         let context = Unmanaged.passUnretained(target).toOpaque()
-        let status = eu_archive_write_open2(handle, context, nil, { _, context, buffer, length in
+        let status = archive_write_open2(handle, context, nil, { _, context, buffer, length in
             guard let context, let buffer else { return -1 }
             let target = Unmanaged<SinkTarget>.fromOpaque(context).takeUnretainedValue()
             do throws(FileError) {
@@ -67,7 +59,7 @@ struct LibArchiveWriter: ~Copyable {
         try writer.check(status)
         try withExtendedLifetime(target) {
             try body(&writer)
-            try writer.check(eu_archive_write_close(handle))
+            try writer.check(archive_write_close(handle))
         }
     }
 
@@ -79,31 +71,31 @@ struct LibArchiveWriter: ~Copyable {
     }
 
     private func message(_ status: Int) -> String {
-        eu_archive_error_string(handle).map { String(cString: $0) } ?? "error \(status)"
+        archive_error_string(handle).map { String(cString: $0) } ?? "error \(status)"
     }
 
     private func message(_ status: Int32) -> String { message(Int(status)) }
 
     /// One entry's header; every field set, so nothing depends on the machine.
     mutating func header(name: String, mode: UInt32, inode: Int, links: UInt32, mtime: Int, size: Int, uid: Int = 0, gid: Int = 0) throws {
-        guard let entry = eu_archive_entry_new() else { throw InputError(path: path, .archive(.library("cannot allocate an entry"))) }
-        defer { eu_archive_entry_free(entry) }
-        eu_archive_entry_set_pathname(entry, name)
-        eu_archive_entry_set_mode(entry, mode_t(mode))
-        eu_archive_entry_set_ino(entry, la_int64_t(inode))
-        eu_archive_entry_set_nlink(entry, links)
-        eu_archive_entry_set_uid(entry, la_int64_t(uid))
-        eu_archive_entry_set_gid(entry, la_int64_t(gid))
-        eu_archive_entry_set_dev(entry, 0)
-        eu_archive_entry_set_rdev(entry, 0)
-        eu_archive_entry_set_mtime(entry, time_t(mtime), 0)
-        eu_archive_entry_set_size(entry, la_int64_t(size))
-        try check(eu_archive_write_header(handle, entry))
+        guard let entry = archive_entry_new() else { throw InputError(path: path, .archive(.library("cannot allocate an entry"))) }
+        defer { archive_entry_free(entry) }
+        archive_entry_set_pathname(entry, name)
+        archive_entry_set_mode(entry, mode_t(mode))
+        archive_entry_set_ino(entry, la_int64_t(inode))
+        archive_entry_set_nlink(entry, links)
+        archive_entry_set_uid(entry, la_int64_t(uid))
+        archive_entry_set_gid(entry, la_int64_t(gid))
+        archive_entry_set_dev(entry, 0)
+        archive_entry_set_rdev(entry, 0)
+        archive_entry_set_mtime(entry, time_t(mtime), 0)
+        archive_entry_set_size(entry, la_int64_t(size))
+        try check(archive_write_header(handle, entry))
     }
 
     mutating func data(_ chunk: ArraySlice<UInt8>) throws {
         let written = chunk.withUnsafeBytes { raw in
-            eu_archive_write_data(handle, raw.baseAddress, raw.count)
+            archive_write_data(handle, raw.baseAddress, raw.count)
         }
         if let failure = target.failure { throw failure }
         guard written == chunk.count else { throw InputError(path: path, .archive(.library(written < 0 ? message(written) : "short write"))) }
@@ -128,14 +120,13 @@ struct LibArchiveReader: ~Copyable {
     static func withCPIO<Result>(
         _ source: LibArchiveSource, _ body: (inout LibArchiveReader) throws(LibArchiveReadFailure) -> Result
     ) throws(LibArchiveReadFailure) -> Result {
-        guard eu_archive_load() == 1 else { throw LibArchiveReadFailure(message: "libarchive: " + LibArchiveLoader.error) }
-        guard let handle = eu_archive_read_new() else { throw LibArchiveReadFailure(message: "libarchive: cannot allocate a reader") }
-        defer { eu_archive_read_free(handle) }
-        eu_archive_read_support_filter_all(handle)
-        eu_archive_read_support_format_cpio(handle)
+        guard let handle = archive_read_new() else { throw LibArchiveReadFailure(message: "libarchive: cannot allocate a reader") }
+        defer { archive_read_free(handle) }
+        archive_read_support_filter_all(handle)
+        archive_read_support_format_cpio(handle)
         var reader = LibArchiveReader(handle: handle)
         let context = Unmanaged.passUnretained(source).toOpaque()
-        let opened = eu_archive_read_open(handle, context, nil, { _, context, buffer in
+        let opened = archive_read_open(handle, context, nil, { _, context, buffer in
             guard let context, let buffer else { return -1 }
             return Unmanaged<LibArchiveSource>.fromOpaque(context).takeUnretainedValue().next(buffer)
         }, nil)
@@ -148,15 +139,15 @@ struct LibArchiveReader: ~Copyable {
     /// The next entry's header, or nil at the end of the archive.
     mutating func next() throws(LibArchiveReadFailure) -> Entry? {
         var entry: OpaquePointer?
-        let status = eu_archive_read_next_header(handle, &entry)
+        let status = archive_read_next_header(handle, &entry)
         if status == ARCHIVE_EOF { return nil }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw LibArchiveReadFailure(message: message()) }
-        let name = eu_archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-        return Entry(name: name, type: CPIO.FileType(mode: UInt32(eu_archive_entry_filetype(entry))))
+        let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        return Entry(name: name, type: CPIO.FileType(mode: UInt32(archive_entry_filetype(entry))))
     }
 
     private func message() -> String {
-        eu_archive_error_string(handle).map { "libarchive: " + String(cString: $0) } ?? "libarchive: unreadable"
+        archive_error_string(handle).map { "libarchive: " + String(cString: $0) } ?? "libarchive: unreadable"
     }
 }
 
@@ -196,21 +187,20 @@ enum LibArchiveRaw {
     /// would also let libarchive bid with filters it implements by running
     /// an external program.
     static func decompress(_ input: ArraySlice<UInt8>, as compression: Compression, limit: Int, sizeHint: Int = 0) throws(RawDecompressionFailure) -> [UInt8] {
-        guard eu_archive_load() == 1 else { throw .library("libarchive: " + LibArchiveLoader.error) }
-        guard let handle = eu_archive_read_new() else { throw .library("libarchive: cannot allocate a reader") }
-        defer { eu_archive_read_free(handle) }
+        guard let handle = archive_read_new() else { throw .library("libarchive: cannot allocate a reader") }
+        defer { archive_read_free(handle) }
         let enabled: Int32 = switch compression {
-        case .gzip: eu_archive_read_support_filter_gzip(handle)
-        case .bzip2: eu_archive_read_support_filter_bzip2(handle)
-        case .lzma: eu_archive_read_support_filter_lzma(handle)
-        case .xz: eu_archive_read_support_filter_xz(handle)
-        case .lzo: eu_archive_read_support_filter_lzop(handle)
-        case .lz4: eu_archive_read_support_filter_lz4(handle)
-        case .zstd: eu_archive_read_support_filter_zstd(handle)
+        case .gzip: archive_read_support_filter_gzip(handle)
+        case .bzip2: archive_read_support_filter_bzip2(handle)
+        case .lzma: archive_read_support_filter_lzma(handle)
+        case .xz: archive_read_support_filter_xz(handle)
+        case .lzo: archive_read_support_filter_lzop(handle)
+        case .lz4: archive_read_support_filter_lz4(handle)
+        case .zstd: archive_read_support_filter_zstd(handle)
         }
         // ARCHIVE_WARN: "Using external ... program".
         guard enabled == ARCHIVE_OK else { throw .unsupported }
-        guard eu_archive_read_support_format_raw(handle) == ARCHIVE_OK else { throw .library(message(handle)) }
+        guard archive_read_support_format_raw(handle) == ARCHIVE_OK else { throw .library(message(handle)) }
 
         var output: [UInt8] = []
         // The size the input says it decompresses to, when it says one: one
@@ -225,12 +215,12 @@ enum LibArchiveRaw {
                 failure = .library("libarchive: empty input")
                 return
             }
-            guard eu_archive_read_open_memory(handle, base, raw.count) == ARCHIVE_OK else {
+            guard archive_read_open_memory(handle, base, raw.count) == ARCHIVE_OK else {
                 failure = .library(message(handle))
                 return
             }
             var entry: OpaquePointer?
-            let status = eu_archive_read_next_header(handle, &entry)
+            let status = archive_read_next_header(handle, &entry)
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
                 failure = .library(message(handle))
                 return
@@ -238,12 +228,12 @@ enum LibArchiveRaw {
             // The raw format takes any bytes; a filter that did not
             // recognise the stream leaves it "none", and the result would
             // be the input itself.
-            guard eu_archive_filter_count(handle) > 1 else {
+            guard archive_filter_count(handle) > 1 else {
                 failure = .library("libarchive: not a \(compression.rawValue) stream")
                 return
             }
             while true {
-                let got = eu_archive_read_data(handle, chunk.baseAddress, chunk.count)
+                let got = archive_read_data(handle, chunk.baseAddress, chunk.count)
                 if got < 0 {
                     failure = .library(message(handle))
                     return
@@ -262,6 +252,6 @@ enum LibArchiveRaw {
     }
 
     private static func message(_ handle: OpaquePointer) -> String {
-        eu_archive_error_string(handle).map { "libarchive: " + String(cString: $0) } ?? "libarchive: unreadable"
+        archive_error_string(handle).map { "libarchive: " + String(cString: $0) } ?? "libarchive: unreadable"
     }
 }

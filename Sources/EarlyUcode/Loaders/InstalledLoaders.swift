@@ -61,7 +61,7 @@ extension LoaderModel {
             let verdict = digestVerdict(cpu: cpu, patchID: patch.patchID, patch: patch.bytes)
             switch verdict {
             case .notListed, .mismatch: return (patch, refusal(verdict, patchID: patch.patchID))
-            case .notChecked, .listed, .unknown, .cannotHash: return nil
+            case .notChecked, .listed, .unknown: return nil
             }
         }
     }

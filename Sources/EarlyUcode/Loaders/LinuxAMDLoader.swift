@@ -69,7 +69,7 @@ enum LinuxAMDLoader {
                 break
             case .listed:
                 prediction.notes.append("its SHA-256 is in \(model.name)'s list")
-            case .unknown, .cannotHash:
+            case .unknown:
                 prediction.candidate = nil
                 prediction.isKnown = false
                 prediction.reason = model.refusal(verdict, patchID: found.revision)

@@ -71,13 +71,11 @@ public struct LoaderModel: Sendable {
         case notListed
         /// The release checks, but its list could not be found in the binary.
         case unknown
-        /// The patch's SHA-256 could not be computed (no libcrypto).
-        case cannotHash(String)
 
         /// Whether the loader's answer is known.
         var isKnown: Bool {
             switch self {
-            case .unknown, .cannotHash: false
+            case .unknown: false
             case .notChecked, .listed, .mismatch, .notListed: true
             }
         }
@@ -90,8 +88,7 @@ public struct LoaderModel: Sendable {
         guard let digests else { return .unknown }
         let listed = digests.filter { $0.patchID == patchID }
         guard !listed.isEmpty else { return .notListed }
-        let digest: [UInt8]
-        do { digest = try SHA256(of: patch).bytes } catch { return .cannotHash(error.description) }
+        let digest = SHA256(of: patch).bytes
         return listed.contains { $0.sha256 == digest } ? .listed : .mismatch
     }
 
@@ -105,8 +102,6 @@ public struct LoaderModel: Sendable {
             "SHA-256 of \(patch) is not the one \(name) lists (\"SHA256 mismatch\"): the patch bytes were altered; reinstall the microcode package"
         case .unknown:
             "unknown: \(name) checks AMD patch digests, but no digest list was found in \(binary ?? "its binary")"
-        case .cannotHash(let why):
-            "unknown: \(name) checks AMD patch digests, and \(why)"
         case .notChecked, .listed: ""
         }
     }

@@ -77,7 +77,7 @@ enum XenAMDLoader {
                               best.map({ RevisionOrder.xen.isNewer(id, than: $0.revision) }) ?? true {
                         let verdict = model.digestVerdict(cpu: cpu, patchID: id, patch: data[patch..<(patch + size)])
                         switch verdict {
-                        case .mismatch, .notListed, .unknown, .cannotHash:
+                        case .mismatch, .notListed, .unknown:
                             refused.append((id, verdict))
                         case .notChecked, .listed:
                             best = LoadCandidate(revision: id, date: MicrocodeDate(date), offset: at(position), size: size)

@@ -95,8 +95,8 @@ enum EFIFixture {
     /// A digest list that has both, as Debian's Xens list 0x0a0011d5.
     static var table: [PatchDigest] {
         get throws {
-            LoaderBinaryFixture.table(extra: [PatchDigest(patchID: 0x0a00_11d1, sha256: try SHA256(of: oldPatch).bytes),
-                                              PatchDigest(patchID: 0x0a00_11d5, sha256: try SHA256(of: patch).bytes)])
+            LoaderBinaryFixture.table(extra: [PatchDigest(patchID: 0x0a00_11d1, sha256: SHA256(of: oldPatch).bytes),
+                                              PatchDigest(patchID: 0x0a00_11d5, sha256: SHA256(of: patch).bytes)])
         }
     }
 

@@ -63,8 +63,8 @@ enum GoldenFile {
     /// Sizes, digests and where the bytes first differ: for archives.
     static func binaryDifference(expected: [UInt8], actual: [UInt8]) -> String {
         let first = zip(expected, actual).prefix { $0 == $1 }.count
-        var text = "checked in: \(expected.count) bytes, SHA-256 \((try? SHA256(of: expected))?.hex ?? "?")\n"
-        text += "this run:   \(actual.count) bytes, SHA-256 \((try? SHA256(of: actual))?.hex ?? "?")\n"
+        var text = "checked in: \(expected.count) bytes, SHA-256 \(SHA256(of: expected).hex)\n"
+        text += "this run:   \(actual.count) bytes, SHA-256 \(SHA256(of: actual).hex)\n"
         text += "first difference at offset \(first) (\(Hex.offset(first)))"
         if let member = try? Newc.walk(expected).members.last(where: { $0.headerOffset <= first }) {
             text += first < member.dataOffset ? ", in the header of \(member.name)" : ", in the data of \(member.name)"

@@ -43,7 +43,8 @@ struct SourceOptions: ParameterGroup {
             skipInvalid: skipInvalid,
             request: request,
             sourceDateEpoch: try BuildJob.sourceDateEpoch(from: context.environment),
-            sourceTrust: trust)
+            sourceTrust: trust,
+            checks: .whatCanBeWritten)
         let plan = try job.plan()
         for problem in plan.catalog.invalid { context.warning("skipped invalid file: \(problem)") }
         if plan.catalog.isEmpty {

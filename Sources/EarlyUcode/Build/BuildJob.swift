@@ -8,16 +8,30 @@ public struct BuildJob: Sendable {
     public var sourceDateEpoch: Int?
     /// Who may have written the sources; nil reads whatever it is given.
     public var sourceTrust: SourceTrust?
+    /// Whether `plan` checks every byte of the sources, or what it could
+    /// write.
+    public var checks: Checks
+
+    /// How much of the sources a plan checks byte for byte.
+    public enum Checks: Sendable {
+        /// Every update (`list`, `check`).
+        case everything
+        /// For a list of CPUs, the Intel updates that could be for them
+        /// (and every AMD container); the other Intel updates by their
+        /// headers only (`CheckScope.intel`). With `.all`, everything.
+        case whatCanBeWritten
+    }
 
     public init(
         sources: [MicrocodeSource], skipInvalid: Bool = false, request: SelectionRequest, sourceDateEpoch: Int? = nil,
-        sourceTrust: SourceTrust? = nil
+        sourceTrust: SourceTrust? = nil, checks: Checks = .everything
     ) {
         self.sources = sources
         self.skipInvalid = skipInvalid
         self.request = request
         self.sourceDateEpoch = sourceDateEpoch
         self.sourceTrust = sourceTrust
+        self.checks = checks
     }
 
     public struct Plan: Sendable {
@@ -53,8 +67,15 @@ public struct BuildJob: Sendable {
         }
     }
 
+    /// What `plan` reads in full.
+    var scope: CheckScope {
+        guard checks == .whatCanBeWritten, case .cpus(let targets) = request.scope else { return .everything }
+        guard request.vendors.contains(.intel) else { return .intel(for: []) }
+        return .intel(for: Set(targets.filter { $0.vendor != .amd }.map(\.signature)))
+    }
+
     public func plan() throws -> Plan {
-        let catalog = try MicrocodeCatalog.load(sources, skipInvalid: skipInvalid, trust: sourceTrust)
+        let catalog = try MicrocodeCatalog.load(sources, skipInvalid: skipInvalid, trust: sourceTrust, checking: scope)
         let selection = Selection(catalog: catalog, request: request)
         let mtime = sourceDateEpoch ?? selection.newestDate?.secondsSinceEpoch ?? 0
         return Plan(catalog: catalog, selection: selection, mtime: mtime)

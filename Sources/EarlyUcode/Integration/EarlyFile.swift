@@ -264,7 +264,8 @@ extension EarlyFile {
             return Wanted(archive: nil, notes: ["EARLY_UCODE=no in \(config.origin)"], invalidFiles: [])
         }
         let sources = config.sources(commandLine: [], systemDefaults: MicrocodeSource.systemDefaults(under: root))
-        let plan = try BuildJob(sources: sources, request: request, sourceDateEpoch: sourceDateEpoch, sourceTrust: trust).plan()
+        let plan = try BuildJob(sources: sources, request: request, sourceDateEpoch: sourceDateEpoch, sourceTrust: trust,
+                                checks: .whatCanBeWritten).plan()
         if plan.catalog.isEmpty { throw config.nothingFound(in: sources, commandLineNamedSources: false) }
         guard let archive = plan.archive else {
             return Wanted(archive: nil, notes: ["no microcode applies to the selected CPUs"] + plan.selection.notes,

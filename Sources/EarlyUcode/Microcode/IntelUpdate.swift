@@ -127,39 +127,71 @@ public struct IntelUpdate: Sendable {
         return (try? bytes.u32(at: offset)) == 1 && (try? bytes.u32(at: offset + 0x14)) == 1
     }
 
-    static func parse(_ bytes: ArraySlice<UInt8>, at start: Int, path: String) throws(ParseError) -> IntelUpdate {
-        let left = bytes.endIndex - start
-        guard left >= headerSize else {
-            throw ParseError(offset: start, .microcode(.truncatedUpdateHeader(left: left)))
+    /// What the 48-byte header says, checked as far as the header alone
+    /// allows: enough to find every update of a file without reading its
+    /// data (`IntelFileScan`), and the first checks `parse` makes.
+    struct Header {
+        var revision: UInt32
+        var date: MicrocodeDate
+        var signature: CPUSignature
+        var checksum: UInt32
+        var platforms: PlatformFlags
+        var dataSize: Int
+        var totalSize: Int
+
+        /// Where the extended signature table starts, from the update's start, and its size (0: none).
+        var extendedTable: (start: Int, size: Int) { (headerSize + dataSize, totalSize - headerSize - dataSize) }
+
+        /// The header at `start`, where `left` bytes of the file remain
+        /// (at least the header's 48 must be in `bytes` when they are).
+        /// Offsets in errors are indices of `bytes`.
+        static func read(_ bytes: ArraySlice<UInt8>, at start: Int, left: Int) throws(ParseError) -> Header {
+            guard left >= headerSize else {
+                throw ParseError(offset: start, .microcode(.truncatedUpdateHeader(left: left)))
+            }
+            let headerVersion = try bytes.u32(at: start)
+            guard headerVersion == 1 else {
+                throw ParseError(offset: start, .microcode(.headerVersion(headerVersion)))
+            }
+            let loaderVersion = try bytes.u32(at: start + 0x14)
+            guard loaderVersion == 1 else {
+                throw ParseError(offset: start + 0x14, .microcode(.loaderVersion(loaderVersion)))
+            }
+            let dataField = Int(try bytes.u32(at: start + 0x1c))
+            let totalField = Int(try bytes.u32(at: start + 0x20))
+            // Data size 0 is the original format: 2000 bytes of data in 2048.
+            let dataSize = dataField == 0 ? 2000 : dataField
+            let totalSize = dataField == 0 ? 2048 : totalField
+            guard dataSize % 4 == 0 else {
+                throw ParseError(offset: start + 0x1c, .microcode(.dataSizeNotMultipleOf4(dataSize)))
+            }
+            guard totalSize >= headerSize + dataSize else {
+                throw ParseError(offset: start + 0x20, .microcode(.totalSizeBelowHeaderAndData(total: totalSize, needed: headerSize + dataSize)))
+            }
+            guard totalSize % 1024 == 0 else {
+                throw ParseError(offset: start + 0x20, .microcode(.totalSizeNotMultipleOf1024(totalSize)))
+            }
+            guard totalSize <= left else {
+                throw ParseError(offset: start + 0x20, .microcode(.totalSizePastEnd(total: totalSize, left: left)))
+            }
+            return Header(
+                revision: try bytes.u32(at: start + 0x04),
+                date: MicrocodeDate(try bytes.u32(at: start + 0x08)),
+                signature: CPUSignature(try bytes.u32(at: start + 0x0c)),
+                checksum: try bytes.u32(at: start + 0x10),
+                platforms: PlatformFlags(try bytes.u32(at: start + 0x18)),
+                dataSize: dataSize,
+                totalSize: totalSize)
         }
-        let headerVersion = try bytes.u32(at: start)
-        guard headerVersion == 1 else {
-            throw ParseError(offset: start, .microcode(.headerVersion(headerVersion)))
-        }
-        let loaderVersion = try bytes.u32(at: start + 0x14)
-        guard loaderVersion == 1 else {
-            throw ParseError(offset: start + 0x14, .microcode(.loaderVersion(loaderVersion)))
-        }
-        let dataField = Int(try bytes.u32(at: start + 0x1c))
-        let totalField = Int(try bytes.u32(at: start + 0x20))
-        // Data size 0 is the original format: 2000 bytes of data in 2048.
-        let dataSize = dataField == 0 ? 2000 : dataField
-        let totalSize = dataField == 0 ? 2048 : totalField
-        guard dataSize % 4 == 0 else {
-            throw ParseError(offset: start + 0x1c, .microcode(.dataSizeNotMultipleOf4(dataSize)))
-        }
-        guard totalSize >= headerSize + dataSize else {
-            throw ParseError(offset: start + 0x20, .microcode(.totalSizeBelowHeaderAndData(total: totalSize, needed: headerSize + dataSize)))
-        }
-        guard totalSize % 1024 == 0 else {
-            throw ParseError(offset: start + 0x20, .microcode(.totalSizeNotMultipleOf1024(totalSize)))
-        }
-        guard totalSize <= left else {
-            throw ParseError(offset: start + 0x20, .microcode(.totalSizePastEnd(total: totalSize, left: left)))
-        }
-        let signature = CPUSignature(try bytes.u32(at: start + 0x0c))
-        let checksum = try bytes.u32(at: start + 0x10)
-        let platforms = PlatformFlags(try bytes.u32(at: start + 0x18))
+    }
+
+    /// The update at `start`, checked in full. Its origin's offset is
+    /// `fileOffset` plus `start`'s distance from the slice's start (an update
+    /// read alone, out of a larger file, passes where it was).
+    static func parse(_ bytes: ArraySlice<UInt8>, at start: Int, path: String, fileOffset: Int = 0) throws(ParseError) -> IntelUpdate {
+        let header = try Header.read(bytes, at: start, left: bytes.endIndex - start)
+        let (signature, platforms, checksum) = (header.signature, header.platforms, header.checksum)
+        let (dataSize, totalSize) = (header.dataSize, header.totalSize)
         let sum = bytes[start..<(start + headerSize + dataSize)].dwordSum()
         guard sum == 0 else {
             throw ParseError(offset: start + 0x10, .microcode(.checksum(sum: sum)))
@@ -196,11 +228,9 @@ public struct IntelUpdate: Sendable {
             }
         }
 
-        let revision = try bytes.u32(at: start + 0x04)
-        let date = MicrocodeDate(try bytes.u32(at: start + 0x08))
         return IntelUpdate(
-            revision: revision,
-            date: date,
+            revision: header.revision,
+            date: header.date,
             signature: signature,
             platforms: platforms,
             checksum: checksum,
@@ -208,6 +238,6 @@ public struct IntelUpdate: Sendable {
             totalSize: totalSize,
             extendedSignatures: extended,
             bytes: bytes[start..<(start + totalSize)],
-            origin: MicrocodeOrigin(path: path, offset: start - bytes.startIndex))
+            origin: MicrocodeOrigin(path: path, offset: fileOffset + start - bytes.startIndex))
     }
 }

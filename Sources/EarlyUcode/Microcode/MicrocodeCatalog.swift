@@ -87,6 +87,18 @@ public struct SkippedFile: Sendable, Equatable {
     public var reason: String
 }
 
+/// Which updates a load checks byte for byte.
+public enum CheckScope: Sendable, Equatable {
+    /// Every update of every file: what `list` and `check` show, and what
+    /// `build --all` writes.
+    case everything
+    /// What a build for these CPUs could write: Intel updates whose header
+    /// or extended signature table names one of them, and every AMD
+    /// container and text file, in full; other Intel updates only by their
+    /// headers, without reading their data (`IntelFileScan`).
+    case intel(for: Set<CPUSignature>)
+}
+
 /// Everything read from the sources.
 public struct MicrocodeCatalog: Sendable {
     public var intel: [IntelUpdate] = []
@@ -96,18 +108,24 @@ public struct MicrocodeCatalog: Sendable {
     /// Malformed files passed over because of `--skip-invalid`.
     public var invalid: [InputError] = []
     public var filesRead = 0
+    /// Intel updates for other CPUs passed over on their headers (`CheckScope.intel`).
+    public var passedOver = 0
 
     public init() {}
 
-    public var isEmpty: Bool { intel.isEmpty && amd.isEmpty }
+    /// The sources hold no microcode at all (updates passed over on their headers count as found).
+    public var isEmpty: Bool { intel.isEmpty && amd.isEmpty && passedOver == 0 }
 
     /// Reads every source. A malformed file stops the load with its error
     /// (the first in source order), unless `skipInvalid`, which records it
     /// and goes on. Files are read and checked in parallel; the result does
     /// not depend on it. With `trust`, every file and folder is checked
-    /// before anything read is parsed, and one that fails stops the load
-    /// whatever `skipInvalid` says: it is not damaged but possibly planted.
-    public static func load(_ sources: [MicrocodeSource], skipInvalid: Bool = false, trust: SourceTrust? = nil) throws -> MicrocodeCatalog {
+    /// before anything is read, and one that fails stops the load whatever
+    /// `skipInvalid` says: it is not damaged but possibly planted. `scope`
+    /// says which updates are checked byte for byte.
+    public static func load(
+        _ sources: [MicrocodeSource], skipInvalid: Bool = false, trust: SourceTrust? = nil, checking scope: CheckScope = .everything
+    ) throws -> MicrocodeCatalog {
         var catalog = MicrocodeCatalog()
         // `byDescriptor`: a file listed in a folder that passed the trust
         // check, not through a symbolic link; it is judged by the status
@@ -158,29 +176,45 @@ public struct MicrocodeCatalog: Sendable {
             }
         }
 
-        let batch = FileIO.readMany(files.map(\.path))
+        let opened = FileIO.openMany(files.map(\.path))
+        defer { FileIO.closeAll(opened) }
         if let trust {
-            // Before anything read is parsed, and whatever skipInvalid
-            // says: a file that fails is not damaged but possibly planted.
-            for (file, status) in zip(files, batch.statuses) where file.byDescriptor {
-                if let status { try trust.checkOpened(file.path, status: status) }
+            // Before anything is read, and whatever skipInvalid says: a
+            // file that fails is not damaged but possibly planted.
+            for (file, result) in zip(files, opened) where file.byDescriptor {
+                if case .success(let open) = result { try trust.checkOpened(file.path, status: open.status) }
             }
         }
         let listed = files
-        let results = ParallelMap.map(Array(files.indices)) { index -> Result<FileContents, InputError> in
-            switch batch.results[index] {
-            case .failure(let error):
-                return .failure(InputError(error))
-            case .success(let range):
-                return Result { () throws(InputError) -> FileContents in
-                    try FileContents.parse(batch.buffer[range], path: listed[index].path, explicit: listed[index].explicit)
+        let results: [Result<(contents: FileContents, passedOver: Int), InputError>]
+        switch scope {
+        case .everything:
+            let batch = FileIO.readAll(opened)
+            results = ParallelMap.map(Array(files.indices)) { index in
+                switch batch.results[index] {
+                case .failure(let error):
+                    return .failure(InputError(error))
+                case .success(let range):
+                    return Result { () throws(InputError) in
+                        (try FileContents.parse(batch.buffer[range], path: listed[index].path, explicit: listed[index].explicit), 0)
+                    }
+                }
+            }
+        case .intel(let wanted):
+            results = ParallelMap.map(Array(files.indices)) { index in
+                switch opened[index] {
+                case .failure(let error):
+                    return .failure(InputError(error))
+                case .success(let file):
+                    return Result { () throws(InputError) in try FileContents.read(file, explicit: listed[index].explicit, intelFor: wanted) }
                 }
             }
         }
         for (file, result) in zip(files, results) {
             switch result {
-            case .success(let contents):
+            case .success(let (contents, passedOver)):
                 catalog.filesRead += 1
+                catalog.passedOver += passedOver
                 switch contents {
                 case .intel(let updates): catalog.intel += updates
                 case .amd(let containers): catalog.amd += containers
@@ -200,6 +234,30 @@ enum FileContents: Sendable {
     case intel([IntelUpdate])
     case amd([AMDContainer])
     case notMicrocode(String)
+
+    /// A file for a build for some CPUs: an Intel binary file scanned
+    /// (`IntelFileScan`: updates for other CPUs passed over on their
+    /// headers, and counted), anything else read whole and parsed.
+    static func read(_ file: FileIO.OpenFile, explicit: Bool, intelFor wanted: Set<CPUSignature>) throws(InputError) -> (FileContents, Int) {
+        func read(_ count: Int, at offset: Int, exactly: Bool = true) throws(InputError) -> [UInt8] {
+            do { return try FileIO.read(file, count: count, at: offset, exactly: exactly) } catch { throw InputError(error) }
+        }
+        // The first 4 KiB tell the format as `MicrocodeFormat.of` tells it from the whole file.
+        let prefix = try read(min(file.size, 4096), at: 0)
+        let result: (FileContents, Int)
+        if MicrocodeFormat.of(prefix) == .intelBinary {
+            let scanned = try IntelFileScan.scan(file, prefix: prefix, for: wanted)
+            result = (.intel(scanned.updates), scanned.passedOver)
+        } else {
+            let rest = file.size > prefix.count ? try read(file.size - prefix.count, at: prefix.count) : []
+            result = (try parse((prefix + rest)[...], path: file.path, explicit: explicit), 0)
+        }
+        // As FileIO.readAll: a file that grew while read is not taken in part.
+        guard try read(1, at: file.size, exactly: false).isEmpty else {
+            throw InputError(FileError(path: file.path, .grewWhileRead))
+        }
+        return result
+    }
 
     static func parse(_ bytes: ArraySlice<UInt8>, path: String, explicit: Bool) throws(InputError) -> FileContents {
         switch MicrocodeFormat.of(bytes) {

@@ -189,29 +189,19 @@ public struct DescriptorSink: ByteSink {
 }
 
 extension FileIO {
-    /// Many files read into one buffer, each at its own range.
-    public struct Batch: Sendable {
-        public var buffer: [UInt8]
-        /// Per path: where its bytes are in `buffer`, or why it could not be read.
-        public var results: [Result<Range<Int>, FileError>]
-        /// Per path: the status of the descriptor the bytes were read from
-        /// (fstat), or nil where it could not be opened.
-        public var statuses: [stat?]
+    /// A regular file open for reading, with the status of its descriptor.
+    public struct OpenFile: Sendable {
+        public var path: String
+        public var fd: Int32
+        public var status: stat
+        public var size: Int { Int(status.st_size) }
     }
 
-    /// Reads files in parallel into a single allocation. One allocation
-    /// (backed by huge pages where the kernel allows) costs a few page
-    /// faults instead of one per 4 KiB, and one free at the end: for a
-    /// firmware folder of 20 MB that is most of the time spent outside the
-    /// copy itself.
-    public static func readMany(_ paths: [String], limit: Int = defaultReadLimit) -> Batch {
-        struct Opened: Sendable {
-            var fd: Int32
-            var status: stat
-            var size: Int { Int(status.st_size) }
-        }
-        let opened: [Result<Opened, FileError>] = ParallelMap.map(paths) { path in
-            // O_NONBLOCK, as in read(_:limit:): a FIFO must not hang the open.
+    /// Opens files in parallel, each checked to be a regular file within
+    /// `limit` bytes (a FIFO never hangs the open: O_NONBLOCK, as in
+    /// `read(_:limit:)`). The caller closes what opened (`closeAll`).
+    public static func openMany(_ paths: [String], limit: Int = defaultReadLimit) -> [Result<OpenFile, FileError>] {
+        ParallelMap.map(paths) { path in
             let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { return .failure(.errno(path, .open)) }
             var info = stat()
@@ -225,46 +215,83 @@ extension FileIO {
                 close(fd)
                 return .failure(FileError(path: path, size > limit ? .tooLarge(size: size, limit: limit) : .notRegularFile))
             }
-            return .success(Opened(fd: fd, status: info))
+            return .success(OpenFile(path: path, fd: fd, status: info))
         }
+    }
+
+    public static func closeAll(_ files: [Result<OpenFile, FileError>]) {
+        for case .success(let file) in files { close(file.fd) }
+    }
+
+    /// `count` bytes at `offset` of an open file; fewer only at its end and
+    /// when not `exactly` (with `exactly`, a short read means the file
+    /// shrank after fstat).
+    public static func read(_ file: OpenFile, count: Int, at offset: Int, exactly: Bool = true) throws(FileError) -> [UInt8] {
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, got in
+            got = preadFully(file.fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, failure: &failure)
+        }
+        if failure != 0 { throw .errno(file.path, .read, failure) }
+        guard bytes.count == count || !exactly else { throw FileError(path: file.path, .shrankWhileRead) }
+        return bytes
+    }
+
+    /// pread(2) until the buffer is full or EOF; returns the bytes read.
+    static func preadFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, failure: inout Int32) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var count = 0
+        while count < buffer.count {
+            let got = pread(fd, base + count, buffer.count - count, off_t(offset + count))
+            if got < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return count
+            }
+            if got == 0 { break }
+            count += got
+        }
+        return count
+    }
+
+    /// Open files read whole, in parallel, into one allocation, each at its
+    /// own range (or why it could not be read). One allocation (backed by
+    /// huge pages where the kernel allows) costs a few page faults instead
+    /// of one per 4 KiB, and one free at the end: for a firmware folder of
+    /// 20 MB that is most of the time spent outside the copy itself.
+    public static func readAll(_ opened: [Result<OpenFile, FileError>]) -> (buffer: [UInt8], results: [Result<Range<Int>, FileError>]) {
         var offsets: [Int] = []
         var total = 0
         for result in opened {
             offsets.append(total)
             if case .success(let file) = result { total += file.size }
         }
-
         var results: [Result<Range<Int>, FileError>] = []
         let starts = offsets
         let buffer = [UInt8](unsafeUninitializedCapacity: total) { raw, count in
             adviseHugePages(UnsafeMutableRawBufferPointer(raw))
             nonisolated(unsafe) let base = UnsafeMutableRawBufferPointer(raw)
-            results = ParallelMap.map(Array(paths.indices)) { index -> Result<Range<Int>, FileError> in
-                guard case .success(let file) = opened[index] else {
-                    if case .failure(let error) = opened[index] { return .failure(error) }
-                    return .failure(FileError(path: paths[index], .unreadable))
+            results = ParallelMap.map(Array(opened.indices)) { index -> Result<Range<Int>, FileError> in
+                let file: OpenFile
+                switch opened[index] {
+                case .failure(let error): return .failure(error)
+                case .success(let opened): file = opened
                 }
-                defer { close(file.fd) }
                 let region = UnsafeMutableRawBufferPointer(rebasing: base[starts[index]..<(starts[index] + file.size)])
                 var failure: Int32 = 0
-                let got = readFully(file.fd, into: region, failure: &failure)
+                let got = preadFully(file.fd, into: region, at: 0, failure: &failure)
                 var extra: UInt8 = 0
-                let more = got == file.size && failure == 0 ? Glibc.read(file.fd, &extra, 1) : 0
+                let more = got == file.size && failure == 0 ? pread(file.fd, &extra, 1, off_t(file.size)) : 0
                 guard failure == 0, got == file.size, more == 0 else {
                     // Never leave uninitialised bytes behind, even in a region nobody will parse.
                     region.initializeMemory(as: UInt8.self, repeating: 0)
-                    if failure != 0 { return .failure(.errno(paths[index], .read, failure)) }
-                    return .failure(FileError(path: paths[index], got < file.size ? .shrankWhileRead : .grewWhileRead))
+                    if failure != 0 { return .failure(.errno(file.path, .read, failure)) }
+                    return .failure(FileError(path: file.path, got < file.size ? .shrankWhileRead : .grewWhileRead))
                 }
                 return .success(starts[index]..<(starts[index] + file.size))
             }
             count = total
         }
-        let statuses = opened.map { opened -> stat? in
-            if case .success(let file) = opened { return file.status }
-            return nil
-        }
-        return Batch(buffer: buffer, results: results, statuses: statuses)
+        return (buffer, results)
     }
 
     private static func adviseHugePages(_ region: UnsafeMutableRawBufferPointer) {

@@ -12,9 +12,11 @@ let package = Package(
         // (and the compression libraries its filters use) statically:
         // scripts/lib.sh's release_build says why.
         .systemLibrary(name: "CLibArchive"),
+        // What glibc declares only under _GNU_SOURCE (copy_file_range).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "EarlyUcode",
-            dependencies: ["CLibArchive"]
+            dependencies: ["CLibArchive", "CLinux"]
         ),
         // The commands, as a library: the executable is a thin main, and the
         // tests run every command in-process against a CommandContext.

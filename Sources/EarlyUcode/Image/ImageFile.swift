@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 
 /// A large file read piece by piece with pread(2). A boot image can be
 /// 100 MB; only its front and the microcode in it are ever looked at, and
@@ -132,6 +133,33 @@ public final class ImageFile {
             done += got
         }
         return done
+    }
+
+    /// Copies `range` of this file to the current position of `output` (a
+    /// file, advanced by what was copied) inside the kernel, with
+    /// copy_file_range(2): the bytes never pass through this process, and
+    /// a file system that can share blocks (btrfs, XFS) shares them. False,
+    /// with nothing copied, where the kernel will not: a view of pieces
+    /// (`segments`), two file systems of different types (EXDEV, Linux
+    /// 5.19 and later), a file system or kernel without it. The caller then
+    /// copies through memory.
+    func copyInKernel(_ range: Range<Int>, to output: Int32, outputPath: String) throws(InputError) -> Bool {
+        guard segments.isEmpty else { return false }
+        guard range.lowerBound >= 0, range.upperBound <= size else {
+            throw InputError(path: path, offset: range.lowerBound, .image(.copyRangeOutside(range, size: size)))
+        }
+        var offset = off_t(range.lowerBound)
+        while offset < off_t(range.upperBound) {
+            let done = copy_file_range(fd, &offset, output, nil, min(Self.copyChunk * 64, range.upperBound - Int(offset)), 0)
+            if done < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if Int(offset) == range.lowerBound, [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF].contains(code) { return false }
+                throw InputError(FileError.errno(outputPath, .write, code))
+            }
+            guard done > 0 else { throw InputError(path: path, offset: Int(offset), .file(.shrankWhileCopied)) }
+        }
+        return true
     }
 
     /// Streams `range` of this file to `sink` through one reused buffer.

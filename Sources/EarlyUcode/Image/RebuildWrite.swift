@@ -40,8 +40,9 @@ extension ImageRebuild {
             var parts: [TailPart] = []
         }
 
-        /// Every byte written is read back and compared as it goes
-        /// (ReadBackSink); `verify` checks the structure afterwards.
+        /// Every byte written is read back and compared as it goes, and
+        /// copies made inside the kernel at both ends (ReadBackSink);
+        /// `verify` checks the structure afterwards.
         func write(from file: ImageFile, to sink: DescriptorSink) throws -> Written {
             try ReadBackSink.over(sink) { counter in try write(from: file, to: &counter) }
         }
@@ -53,13 +54,13 @@ extension ImageRebuild {
                 offsets.append(counter.count)
                 switch segment {
                 case .copy(let range):
-                    try file.copy(range, to: &counter)
+                    try counter.copy(range, from: file)
                 case .rewrite(let members):
                     try rewrite(members, from: file, to: &counter)
                 }
             }
             let restOffset = counter.count
-            try file.copy(restStart..<file.size, to: &counter)
+            try counter.copy(restStart..<file.size, from: file)
             return Written(size: counter.count, segmentOffsets: offsets, restOffset: restOffset)
         }
 

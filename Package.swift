@@ -14,9 +14,11 @@ let package = Package(
         .systemLibrary(name: "CLibArchive"),
         // What glibc declares only under _GNU_SOURCE (copy_file_range).
         .systemLibrary(name: "CLinux"),
+        // SHA-256's rounds with the x86 SHA extensions (Support/SHA256.swift).
+        .target(name: "CSHA256"),
         .target(
             name: "EarlyUcode",
-            dependencies: ["CLibArchive", "CLinux"]
+            dependencies: ["CLibArchive", "CLinux", "CSHA256"]
         ),
         // The commands, as a library: the executable is a thin main, and the
         // tests run every command in-process against a CommandContext.

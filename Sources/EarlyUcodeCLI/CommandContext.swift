@@ -50,7 +50,16 @@ public final class CapturedStream: CommandOutput {
 public final class CommandContext {
     public let standardOutput: any CommandOutput
     public let standardError: any CommandOutput
-    public let environment: [String: String]
+    /// The environment the command sees: the one given, or (`process`)
+    /// this process's, read on first use: building it is a third of what
+    /// `--version` does, and most commands read one variable or none.
+    public var environment: [String: String] {
+        if let environment = givenEnvironment { return environment }
+        let environment = Self.processEnvironment()
+        givenEnvironment = environment
+        return environment
+    }
+    private var givenEnvironment: [String: String]?
     /// "/" on a real host.
     public let root: String
 
@@ -58,15 +67,22 @@ public final class CommandContext {
                 environment: [String: String] = [:], root: String = "/") {
         self.standardOutput = standardOutput
         self.standardError = standardError
-        self.environment = environment
+        self.givenEnvironment = environment
         self.root = root
+    }
+
+    /// A context whose environment is this process's, read when first asked for.
+    private init(standardOutput: any CommandOutput, standardError: any CommandOutput) {
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        self.givenEnvironment = nil
+        self.root = "/"
     }
 
     /// This process: file descriptors 1 and 2, its environment, `/`.
     public static var process: CommandContext {
         CommandContext(standardOutput: DescriptorStream(fd: 1, name: "standard output"),
-                       standardError: DescriptorStream(fd: 2, name: "standard error"),
-                       environment: processEnvironment())
+                       standardError: DescriptorStream(fd: 2, name: "standard error"))
     }
 
     /// `environ` as a dictionary; the first of two entries with one name

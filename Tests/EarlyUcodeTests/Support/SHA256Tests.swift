@@ -18,15 +18,29 @@ struct SHA256Tests {
     }
 
     @Test func aMillionAs() {
-        let digest = SHA256(of: [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        let digest = million.withUnsafeBytes { SHA256(of: $0, hardware: false) }
         #expect(digest.hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     /// Every length from 0 to 300 bytes (each side of the 55/56 and 64-byte
     /// padding boundaries, one to five blocks) and a real AMD patch's size,
     /// against another implementation: Python's hashlib (OpenSSL's), given
-    /// the same bytes.
+    /// the same bytes. Both ways of running the rounds: in Swift, and on the
+    /// CPU's SHA extensions (the next test, where the CPU has them).
     @Test func everyPaddingCaseAgreesWithHashlib() throws {
+        try agreeWithHashlib(hardware: false)
+    }
+
+    @Test(.enabled(if: SHA256.hardware, "this CPU has no SHA extensions"))
+    func everyPaddingCaseAgreesWithHashlibOnTheSHAExtensions() throws {
+        try agreeWithHashlib(hardware: true)
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(million.withUnsafeBytes { SHA256(of: $0, hardware: true) }.hex
+            == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    func agreeWithHashlib(hardware: Bool) throws {
         let lengths = Array(0...300) + [5568]
         func input(_ length: Int) -> [UInt8] { (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ length) } }
         let script = """
@@ -39,7 +53,7 @@ struct SHA256Tests {
         let expected = result.stdoutText.split(separator: "\n").map(String.init)
         try #require(expected.count == lengths.count)
         for (length, digest) in zip(lengths, expected) {
-            #expect(SHA256(of: input(length)).hex == digest, "length \(length)")
+            #expect(input(length).withUnsafeBytes { SHA256(of: $0, hardware: hardware) }.hex == digest, "length \(length)")
         }
     }
 

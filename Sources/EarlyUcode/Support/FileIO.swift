@@ -197,11 +197,12 @@ extension FileIO {
         public var size: Int { Int(status.st_size) }
     }
 
-    /// Opens files in parallel, each checked to be a regular file within
-    /// `limit` bytes (a FIFO never hangs the open: O_NONBLOCK, as in
-    /// `read(_:limit:)`). The caller closes what opened (`closeAll`).
-    public static func openMany(_ paths: [String], limit: Int = defaultReadLimit) -> [Result<OpenFile, FileError>] {
-        ParallelMap.map(paths) { path in
+    /// Opens files (in parallel unless told not to), each checked to be a
+    /// regular file within `limit` bytes (a FIFO never hangs the open:
+    /// O_NONBLOCK, as in `read(_:limit:)`). The caller closes what opened
+    /// (`closeAll`).
+    public static func openMany(_ paths: [String], parallel: Bool = true, limit: Int = defaultReadLimit) -> [Result<OpenFile, FileError>] {
+        ParallelMap.map(paths, parallel: parallel) { path in
             let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { return .failure(.errno(path, .open)) }
             var info = stat()
@@ -223,16 +224,15 @@ extension FileIO {
         for case .success(let file) in files { close(file.fd) }
     }
 
-    /// `count` bytes at `offset` of an open file; fewer only at its end and
-    /// when not `exactly` (with `exactly`, a short read means the file
-    /// shrank after fstat).
-    public static func read(_ file: OpenFile, count: Int, at offset: Int, exactly: Bool = true) throws(FileError) -> [UInt8] {
+    /// Exactly `count` bytes at `offset` of an open file; a short read
+    /// means the file shrank after fstat.
+    public static func read(_ file: OpenFile, count: Int, at offset: Int) throws(FileError) -> [UInt8] {
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, got in
             got = preadFully(file.fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, failure: &failure)
         }
         if failure != 0 { throw .errno(file.path, .read, failure) }
-        guard bytes.count == count || !exactly else { throw FileError(path: file.path, .shrankWhileRead) }
+        guard bytes.count == count else { throw FileError(path: file.path, .shrankWhileRead) }
         return bytes
     }
 

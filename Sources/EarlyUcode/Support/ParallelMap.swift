@@ -3,8 +3,10 @@ import Dispatch
 enum ParallelMap {
     /// `items.map(transform)`, run on all cores: reading and checking a
     /// firmware folder is mostly copying, which scales with cores.
-    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        guard items.count > 1 else { return items.map(transform) }
+    /// `parallel: false` runs it here: for work of a few system calls an
+    /// item, starting worker threads costs more than it saves.
+    static func map<T: Sendable, R: Sendable>(_ items: [T], parallel: Bool = true, _ transform: @Sendable (T) -> R) -> [R] {
+        guard items.count > 1, parallel else { return items.map(transform) }
         let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }

@@ -23,12 +23,16 @@ extension Selection {
             return
         }
 
+        // Each update's (signature, platforms), worked out once: it is asked
+        // for many times below.
+        let signatures = updates.map(\.signatures)
+
         // Drop repeats: the same header fields twice keep the better one.
         var live: [Int] = []
         var firstWithHeader: [[UInt32]: Int] = [:]
         for (index, update) in updates.enumerated() {
             if let exclusion = request.exclusions.first(where: { ex in
-                update.signatures.contains { $0.signature == ex.signature } && (ex.revision.map { $0 == update.revision } ?? true)
+                signatures[index].contains { $0.signature == ex.signature } && (ex.revision.map { $0 == update.revision } ?? true)
             }) {
                 intelVerdicts[index] = .excluded(exclusion)
                 continue
@@ -55,14 +59,14 @@ extension Selection {
         switch request.scope {
         case .all:
             for index in live {
-                for (signature, platforms) in updates[index].signatures {
+                for (signature, platforms) in signatures[index] {
                     for platform in platforms.platforms { keys.insert(IntelKey(signature: signature, platform: platform)) }
                 }
             }
         case .cpus(let targets):
             for target in targets where target.vendor == nil || target.vendor == .intel {
                 let platforms = target.platforms?.platforms ?? (PlatformFlags.anyPlatform.platforms + [PlatformFlags(0)])
-                if target.platforms == nil, live.contains(where: { updates[$0].signatures.contains { $0.signature == target.signature } }) {
+                if target.platforms == nil, live.contains(where: { signatures[$0].contains { $0.signature == target.signature } }) {
                     notes.append("platform flags of \(target.signature) are unknown: updates for every platform were selected")
                 }
                 for platform in platforms { keys.insert(IntelKey(signature: target.signature, platform: platform)) }
@@ -72,7 +76,7 @@ extension Selection {
         // Index updates by signature so each key only looks at its candidates.
         var bySignature: [CPUSignature: [Int]] = [:]
         for index in live {
-            for (signature, _) in updates[index].signatures where bySignature[signature]?.last != index {
+            for (signature, _) in signatures[index] where bySignature[signature]?.last != index {
                 bySignature[signature, default: []].append(index)
             }
         }
@@ -80,7 +84,7 @@ extension Selection {
         var bestLoser: [Int: UInt32] = [:]
         for key in keys.sorted() {
             let candidates = (bySignature[key.signature] ?? []).filter { index in
-                updates[index].signatures.contains { $0.signature == key.signature && $0.platforms.matches(key.platform) }
+                signatures[index].contains { $0.signature == key.signature && $0.platforms.matches(key.platform) }
             }
             guard let winner = candidates.reduce(nil as Int?, { best, index in
                 guard let best else { return index }

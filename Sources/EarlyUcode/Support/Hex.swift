@@ -2,18 +2,30 @@
 /// and the tests agree on one form.
 public enum Hex {
     /// `0x000a0f11`: eight digits, as CPU signatures are usually written.
-    public static func word(_ value: UInt32) -> String {
-        "0x" + padded(String(value, radix: 16), to: 8)
-    }
+    public static func word(_ value: UInt32) -> String { spelled(value, minimumDigits: 8) }
 
     /// `0x2007006`: no padding, as revisions appear in /proc/cpuinfo.
-    public static func short(_ value: UInt32) -> String {
-        "0x" + String(value, radix: 16)
-    }
+    public static func short(_ value: UInt32) -> String { spelled(value, minimumDigits: 1) }
 
     /// `0xb7`: two digits, for platform-flag masks.
-    public static func byte(_ value: UInt32) -> String {
-        "0x" + padded(String(value, radix: 16), to: 2)
+    public static func byte(_ value: UInt32) -> String { spelled(value, minimumDigits: 2) }
+
+    /// `0x`, then lowercase digits, zero-padded to `minimumDigits` (at most
+    /// 8): written straight into the string (at most 10 bytes, so no
+    /// allocation), as reports spell thousands of these.
+    static func spelled(_ value: UInt32, minimumDigits: Int) -> String {
+        var digits = 1
+        while digits < 8 && value >> (4 * UInt32(digits)) != 0 { digits += 1 }
+        let count = max(digits, min(minimumDigits, 8))
+        return String(unsafeUninitializedCapacity: 2 + count) { buffer in
+            buffer[0] = UInt8(ascii: "0")
+            buffer[1] = UInt8(ascii: "x")
+            for index in 0..<count {
+                let nibble = UInt8(truncatingIfNeeded: value >> (4 * UInt32(count - 1 - index))) & 0x0f
+                buffer[2 + index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            return 2 + count
+        }
     }
 
     public static func offset(_ value: Int) -> String {

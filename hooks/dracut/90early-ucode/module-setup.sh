@@ -179,10 +179,12 @@ early_ucode_build() {
 	else
 		default_scope=all
 	fi
-	set -- --default-scope "$default_scope" -o "$archive"
+	# -o -: a temporary file needs no lock, sync and rename (the report
+	# then goes to standard error, into the log).
+	set -- --default-scope "$default_scope" -o -
 	if [ -n "$config" ]; then set -- --config "$config" "$@"; fi
 	status=0
-	"$binary" build "$@" >"$workdir/log" 2>&1 || status=$?
+	"$binary" build "$@" >"$archive" 2>"$workdir/log" || status=$?
 	if [ "$status" -ne 0 ]; then
 		sed 's/^early-ucode: //; s/^/E: /' "$workdir/log"
 		echo "E: build failed (exit $status): this image has no early microcode from early-ucode"

@@ -119,22 +119,6 @@ public final class ImageFile {
         return failure == 0 ? count : nil
     }
 
-    static func preadFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, failure: inout Int32) -> Int {
-        guard let base = buffer.baseAddress else { return 0 }
-        var done = 0
-        while done < buffer.count {
-            let got = pread(fd, base + done, buffer.count - done, off_t(offset + done))
-            if got < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                return done
-            }
-            if got == 0 { break }
-            done += got
-        }
-        return done
-    }
-
     /// Copies `range` of this file to the current position of `output` (a
     /// file, advanced by what was copied) inside the kernel, with
     /// copy_file_range(2): the bytes never pass through this process, and

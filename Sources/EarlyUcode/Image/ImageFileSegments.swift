@@ -33,7 +33,7 @@ extension ImageFile {
     /// pieces, zeros for the rest. Returns the bytes filled (fewer only at
     /// the end of the view or of a file that shrank).
     func preadView(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, failure: inout Int32) -> Int {
-        guard !segments.isEmpty else { return Self.preadFully(fd, into: buffer, at: offset, failure: &failure) }
+        guard !segments.isEmpty else { return FileIO.preadFully(fd, into: buffer, at: offset, failure: &failure) }
         var done = 0
         var start = 0
         for segment in segments {
@@ -49,7 +49,7 @@ extension ImageFile {
                 target.initializeMemory(as: UInt8.self, repeating: 0)
                 done += count
             case .file(let range):
-                let got = Self.preadFully(fd, into: target, at: range.lowerBound + (position - start), failure: &failure)
+                let got = FileIO.preadFully(fd, into: target, at: range.lowerBound + (position - start), failure: &failure)
                 done += got
                 if failure != 0 || got < count { return done }
             }

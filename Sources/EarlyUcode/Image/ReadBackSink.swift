@@ -56,7 +56,7 @@ struct ReadBackSink: ByteSink {
         for (source, target) in [(range.lowerBound, count), (range.upperBound - end, count + range.count - end)] where end > 0 {
             let expected = try file.read(at: source, count: end)
             var failure: Int32 = 0
-            let got = ImageFile.preadFully(readFD, into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<end]), at: target, failure: &failure)
+            let got = FileIO.preadFully(readFD, into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<end]), at: target, failure: &failure)
             if failure != 0 { throw FileError.errno(path, .read, failure) }
             let same = expected.withUnsafeBytes { read in
                 guard let read = read.baseAddress, let back = scratch.baseAddress else { return end == 0 }
@@ -78,7 +78,7 @@ struct ReadBackSink: ByteSink {
         while done < bytes.count {
             let count = min(scratch.count, bytes.count - done)
             var failure: Int32 = 0
-            let got = ImageFile.preadFully(readFD, into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<count]), at: self.count + done, failure: &failure)
+            let got = FileIO.preadFully(readFD, into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<count]), at: self.count + done, failure: &failure)
             if failure != 0 { throw .errno(path, .read, failure) }
             guard got == count, memcmp(copy, written + done, count) == 0 else {
                 let first = (0..<min(got, count)).first { scratch[$0] != bytes[done + $0] } ?? got

@@ -58,10 +58,25 @@ public enum FileIO {
 
     /// read(2) until the buffer is full or EOF; returns the bytes read.
     static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, failure: inout Int32) -> Int {
+        fill(buffer, failure: &failure) { start, count, _ in Glibc.read(fd, start, count) }
+    }
+
+    /// pread(2) until the buffer is full or EOF; returns the bytes read.
+    static func preadFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, failure: inout Int32) -> Int {
+        fill(buffer, failure: &failure) { start, count, done in pread(fd, start, count, off_t(offset + done)) }
+    }
+
+    /// Calls `read` (given where to put bytes, how many, and how many are
+    /// in already) until the buffer is full or it reads 0 (EOF), again
+    /// after EINTR; returns the bytes read, with `failure` the errno of a
+    /// failed call.
+    private static func fill(
+        _ buffer: UnsafeMutableRawBufferPointer, failure: inout Int32, _ read: (UnsafeMutableRawPointer, Int, Int) -> Int
+    ) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         var count = 0
         while count < buffer.count {
-            let got = Glibc.read(fd, base + count, buffer.count - count)
+            let got = read(base + count, buffer.count - count, count)
             if got < 0 {
                 if errno == EINTR { continue }
                 failure = errno
@@ -234,23 +249,6 @@ extension FileIO {
         if failure != 0 { throw .errno(file.path, .read, failure) }
         guard bytes.count == count else { throw FileError(path: file.path, .shrankWhileRead) }
         return bytes
-    }
-
-    /// pread(2) until the buffer is full or EOF; returns the bytes read.
-    static func preadFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, failure: inout Int32) -> Int {
-        guard let base = buffer.baseAddress else { return 0 }
-        var count = 0
-        while count < buffer.count {
-            let got = pread(fd, base + count, buffer.count - count, off_t(offset + count))
-            if got < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                return count
-            }
-            if got == 0 { break }
-            count += got
-        }
-        return count
     }
 
     /// Open files read whole, in parallel, into one allocation, each at its

@@ -26,7 +26,7 @@ struct SHA256Tests {
     /// Every length from 0 to 300 bytes (each side of the 55/56 and 64-byte
     /// padding boundaries, one to five blocks) and a real AMD patch's size,
     /// against another implementation: Python's hashlib (OpenSSL's), given
-    /// the same bytes. Both ways of running the rounds: in Swift, and on the
+    /// the same bytes. Both ways of running the rounds: in plain C, and on the
     /// CPU's SHA extensions (the next test, where the CPU has them).
     @Test func everyPaddingCaseAgreesWithHashlib() throws {
         try agreeWithHashlib(hardware: false)

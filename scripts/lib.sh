@@ -54,12 +54,13 @@ as_root() {
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 # need COMMAND PACKAGE: exit 1 unless COMMAND is on PATH, naming the Debian package.
 need() { command -v "$1" >/dev/null || die "$1 missing (apt-get install $2)"; }
-# toolchain_tmp DIR: DIR/tmp, made, printed: the TMPDIR for swift build and
+# toolchain_tmp DIR: DIR/tmp, made, printed as an absolute path (a TMPDIR
+# must not depend on the working folder): the TMPDIR for swift build and
 # swift test. SwiftPM leaves a lock file per locked path there and the
 # Swift driver an empty TemporaryDirectory.* folder per compile (Swift
 # 6.3; scripts/test's not_toolchain lists them), and nothing removes them:
 # in the build folder, not /tmp, they go with it.
-toolchain_tmp() { mkdir -p "$1/tmp" && printf '%s\n' "$1/tmp"; }
+toolchain_tmp() { mkdir -p "$1/tmp" && (cd "$1/tmp" && pwd); }
 
 # --- Inputs ---------------------------------------------------------------
 
